@@ -1,0 +1,3 @@
+from pyvault.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,136 @@
+"""The AES-256-GCM security barrier between Vault logic and untrusted storage.
+
+Entry layout (Vault's): ``term (4 bytes, big endian) | version 0x02 | nonce (12) |
+ciphertext | tag``; the storage key is the GCM associated data, so a blob copied to
+another key fails to open. The keyring itself is stored at ``core/keyring``,
+encrypted with the root key (marked term 0).
+"""
+
+from __future__ import annotations
+
+import struct
+
+from pyvault.barrier.keyring import Keyring, TermKey
+from pyvault.crypto import aead
+from pyvault.crypto.random import RandomSource
+from pyvault.logical.errors import Sealed
+from pyvault.physical.protocol import PhysicalBackend
+from pyvault.util.clock import Clock
+
+KEYRING_PATH = "core/keyring"
+VERSION_PATH_AAD = 2
+_HEADER = struct.Struct(">IB")
+_ROOT_TERM = 0
+
+
+class BarrierError(Exception):
+    """A stored entry failed to decrypt: tampered, moved, or of an unknown term."""
+
+
+class InvalidRootKey(Exception):
+    """The root key offered at unseal does not open the keyring."""
+
+
+class AESGCMBarrier:
+    """Encrypts every entry on its way to physical storage."""
+
+    def __init__(self, physical: PhysicalBackend, random: RandomSource, clock: Clock) -> None:
+        self._physical = physical
+        self._random = random
+        self._clock = clock
+        self._keyring: Keyring | None = None
+        self._encryptions: dict[int, int] = {}
+
+    @property
+    def sealed(self) -> bool:
+        return self._keyring is None
+
+    async def initialized(self) -> bool:
+        return await self._physical.get(KEYRING_PATH) is not None
+
+    async def initialize(self, root_key: bytes) -> None:
+        """Create the keyring with its first term; the barrier stays sealed."""
+        if await self.initialized():
+            raise BarrierError("barrier is already initialized")
+        first = TermKey(1, self._random.bytes(aead.KEY_SIZE), self._clock.now())
+        await self._persist_keyring(Keyring(root_key=root_key, keys=(first,)))
+
+    async def unseal(self, root_key: bytes) -> None:
+        raw = await self._physical.get(KEYRING_PATH)
+        if raw is None:
+            raise BarrierError("barrier is not initialized")
+        try:
+            plaintext = self._decrypt(KEYRING_PATH, raw, {_ROOT_TERM: root_key})
+        except BarrierError:
+            raise InvalidRootKey("root key does not open the keyring") from None
+        self._keyring = Keyring.deserialize(plaintext)
+        self._encryptions = {}
+
+    def seal(self) -> None:
+        """Forget every key; nothing can be read until the next unseal."""
+        self._keyring = None
+        self._encryptions = {}
+
+    async def rotate(self) -> TermKey:
+        """Install a new term for all future writes; older terms stay readable."""
+        ring = self._require_keyring()
+        rotated = ring.with_new_term(self._random.bytes(aead.KEY_SIZE), self._clock.now())
+        await self._persist_keyring(rotated)
+        self._keyring = rotated
+        return rotated.active
+
+    def active_term(self) -> TermKey:
+        return self._require_keyring().active
+
+    def encryptions(self, term: int) -> int:
+        return self._encryptions.get(term, 0)
+
+    def root_key(self) -> bytes:
+        return self._require_keyring().root_key
+
+    async def get(self, key: str) -> bytes | None:
+        ring = self._require_keyring()
+        raw = await self._physical.get(key)
+        if raw is None:
+            return None
+        return self._decrypt(key, raw, {k.term: k.key for k in ring.keys})
+
+    async def put(self, key: str, value: bytes) -> None:
+        active = self._require_keyring().active
+        self._encryptions[active.term] = self._encryptions.get(active.term, 0) + 1
+        await self._physical.put(key, self._encrypt(key, value, active.term, active.key))
+
+    async def delete(self, key: str) -> None:
+        self._require_keyring()
+        await self._physical.delete(key)
+
+    async def list(self, prefix: str) -> list[str]:
+        self._require_keyring()
+        return await self._physical.list(prefix)
+
+    def _require_keyring(self) -> Keyring:
+        if self._keyring is None:
+            raise Sealed()
+        return self._keyring
+
+    async def _persist_keyring(self, ring: Keyring) -> None:
+        blob = self._encrypt(KEYRING_PATH, ring.serialize(), _ROOT_TERM, ring.root_key)
+        await self._physical.put(KEYRING_PATH, blob)
+
+    def _encrypt(self, path: str, plaintext: bytes, term: int, key: bytes) -> bytes:
+        header = _HEADER.pack(term, VERSION_PATH_AAD)
+        return header + aead.seal(key, plaintext, path.encode(), self._random)
+
+    def _decrypt(self, path: str, blob: bytes, keys: dict[int, bytes]) -> bytes:
+        if len(blob) <= _HEADER.size:
+            raise BarrierError(f"stored entry {path!r} is too short")
+        term, version = _HEADER.unpack_from(blob)
+        if version != VERSION_PATH_AAD:
+            raise BarrierError(f"stored entry {path!r} has unknown version {version}")
+        key = keys.get(term)
+        if key is None:
+            raise BarrierError(f"stored entry {path!r} uses unknown term {term}")
+        try:
+            return aead.open_sealed(key, blob[_HEADER.size :], path.encode())
+        except aead.DecryptionError:
+            raise BarrierError(f"stored entry {path!r} failed to decrypt") from None

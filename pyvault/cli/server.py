@@ -1,0 +1,169 @@
+"""Run the server: load config, open storage, start listeners, stop cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import logging
+import os
+import signal
+import ssl
+import sys
+from dataclasses import replace
+
+from aiohttp import web
+
+from pyvault.config import ConfigError, ListenerConfig, ServerConfig, StorageConfig, load_config
+from pyvault.core.core import Core, CoreConfig
+from pyvault.http.app import build_app
+from pyvault.physical import create_backend
+from pyvault.physical.errors import PhysicalError
+
+log = logging.getLogger("pyvault.server")
+_TLS_VERSIONS = {
+    "tls10": ssl.TLSVersion.TLSv1,
+    "tls11": ssl.TLSVersion.TLSv1_1,
+    "tls12": ssl.TLSVersion.TLSv1_2,
+    "tls13": ssl.TLSVersion.TLSv1_3,
+}
+_LEVELS = {"trace": logging.DEBUG, "debug": logging.DEBUG, "info": logging.INFO,
+           "warn": logging.WARNING, "warning": logging.WARNING, "error": logging.ERROR}
+
+
+def split_address(address: str) -> tuple[str, int]:
+    host, _, port = address.rpartition(":")
+    return host.strip("[]") or "0.0.0.0", int(port)
+
+
+def tls_context(listener: ListenerConfig) -> ssl.SSLContext | None:
+    if listener.tls_disable:
+        return None
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = _TLS_VERSIONS[listener.tls_min_version]
+    assert listener.tls_cert_file and listener.tls_key_file
+    context.load_cert_chain(listener.tls_cert_file, listener.tls_key_file)
+    if listener.tls_client_ca_file:
+        context.load_verify_locations(listener.tls_client_ca_file)
+        context.verify_mode = ssl.CERT_OPTIONAL
+    if listener.tls_require_and_verify_client_cert:
+        context.verify_mode = ssl.CERT_REQUIRED
+    return context
+
+
+def dev_config(config: ServerConfig, listen_address: str) -> ServerConfig:
+    listener = ListenerConfig(address=listen_address, tls_disable=True)
+    return replace(config, storage=StorageConfig("inmem", {}), listeners=(listener,))
+
+
+def serve(
+    *,
+    config_paths: list[str],
+    dev: bool,
+    dev_root_token_id: str,
+    dev_listen_address: str,
+    log_level: str | None,
+) -> int:
+    try:
+        config = load_config(config_paths) if config_paths else ServerConfig(None, ())
+    except ConfigError as exc:
+        print(f"Error loading configuration: {exc}", file=sys.stderr)
+        return 1
+    if dev:
+        config = dev_config(config, dev_listen_address)
+    if config.storage is None:
+        print("Error: no storage configured (add a storage block, or use -dev)", file=sys.stderr)
+        return 1
+    if not config.listeners:
+        print("Error: no listener configured (add a listener \"tcp\" block)", file=sys.stderr)
+        return 1
+    logging.basicConfig(
+        level=_LEVELS.get((log_level or config.log_level).lower(), logging.INFO),
+        format="%(asctime)s [%(levelname)s] %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    try:
+        return asyncio.run(_run(config, dev, dev_root_token_id))
+    except (ConfigError, PhysicalError, OSError, ssl.SSLError) as exc:
+        print(f"Error starting server: {exc}", file=sys.stderr)
+        return 1
+
+
+async def _run(config: ServerConfig, dev: bool, dev_root_token_id: str) -> int:
+    assert config.storage is not None
+    physical = create_backend(config.storage.type, config.storage.options)
+    core = Core(
+        physical,
+        CoreConfig(
+            storage_type=config.storage.type,
+            default_lease_ttl=config.default_lease_ttl,
+            max_lease_ttl=config.max_lease_ttl,
+            api_addr=config.api_addr or "",
+            cluster_addr=config.cluster_addr or "",
+            cluster_name=config.cluster_name or "",
+        ),
+    )
+    await core.open()
+    runners: list[web.AppRunner] = []
+    try:
+        if dev:
+            await _dev_unseal(core, dev_root_token_id, config.listeners[0].address)
+        for listener in config.listeners:
+            runner = web.AppRunner(build_app(core, listener), handle_signals=False,
+                                   access_log=None, shutdown_timeout=30.0)
+            await runner.setup()
+            host, port = split_address(listener.address)
+            await web.TCPSite(runner, host, port, ssl_context=tls_context(listener)).start()
+            runners.append(runner)
+            scheme = "http" if listener.tls_disable else "https"
+            log.info("listening on %s://%s", scheme, listener.address)
+        _write_pid(config.pid_file)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        print("==> pyvault server started! Log data will stream in below:", flush=True)
+        await stop.wait()
+        log.info("shutdown requested: finishing in-flight requests")
+    finally:
+        for runner in runners:
+            await runner.cleanup()
+        await core.close()
+        _remove_pid(config.pid_file)
+    return 0
+
+
+async def _dev_unseal(core: Core, root_token_id: str, address: str) -> None:
+    result = await core.initialize(1, 1, root_token_id or None)
+    key = base64.b64encode(result.keys[0]).decode()
+    await core.unseal(key)
+    print(
+        "WARNING: dev mode. All data lives in memory and is lost on exit; the server\n"
+        "starts initialised and unsealed with a single unseal key. Never use it in\n"
+        "production.\n\n"
+        "To talk to it:\n\n"
+        f"    $ export VAULT_ADDR='http://{address}'\n"
+        f"    $ export BAO_ADDR='http://{address}'\n\n"
+        "The unseal key and root token, in case you seal it or need to log in again:\n\n"
+        f"Unseal Key: {key}\n"
+        f"Root Token: {result.root_token}\n",
+        flush=True,
+    )
+
+
+def _write_pid(path: str | None) -> None:
+    if path:
+        with open(path, "w") as handle:
+            handle.write(f"{os.getpid()}\n")
+
+
+def _remove_pid(path: str | None) -> None:
+    if path:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)

@@ -1,0 +1,68 @@
+"""The parsed server configuration: frozen values that the CLI and HTTP layer read."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+__all__ = [
+    "DEFAULT_LEASE_TTL",
+    "DEFAULT_MAX_REQUEST_DURATION",
+    "DEFAULT_MAX_REQUEST_SIZE",
+    "UNLIMITED_REQUEST_SIZE",
+    "ConfigError",
+    "ListenerConfig",
+    "ServerConfig",
+    "StorageConfig",
+]
+
+DEFAULT_MAX_REQUEST_SIZE = 32 * 1024 * 1024  # Vault's default, 32 MiB
+UNLIMITED_REQUEST_SIZE = -1  # a negative max_request_size in the file disables the limit
+DEFAULT_MAX_REQUEST_DURATION = 90.0
+DEFAULT_LEASE_TTL = 768 * 3600  # Vault's default and max lease TTL (32 days)
+
+
+class ConfigError(Exception):
+    """A configuration that cannot be used; the message is one line naming the file."""
+
+
+@dataclass(frozen=True, slots=True)
+class ListenerConfig:
+    """One ``listener "tcp"`` block. ``max_request_size`` -1 means no limit."""
+
+    type: str = "tcp"
+    address: str = "127.0.0.1:8200"
+    tls_disable: bool = False
+    tls_cert_file: str | None = None
+    tls_key_file: str | None = None
+    tls_min_version: str = "tls12"
+    tls_client_ca_file: str | None = None
+    tls_require_and_verify_client_cert: bool = False
+    max_request_size: int = DEFAULT_MAX_REQUEST_SIZE
+    max_request_duration: float = DEFAULT_MAX_REQUEST_DURATION
+
+
+@dataclass(frozen=True, slots=True)
+class StorageConfig:
+    """The ``storage`` block; options stay strings, as Vault's map[string]string."""
+
+    type: str
+    options: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    """Everything ``pyvault server -config`` needs; TTLs in whole seconds."""
+
+    storage: StorageConfig | None
+    listeners: tuple[ListenerConfig, ...]
+    api_addr: str | None = None
+    cluster_addr: str | None = None
+    ui: bool = False
+    disable_mlock: bool = False
+    default_lease_ttl: int = DEFAULT_LEASE_TTL
+    max_lease_ttl: int = DEFAULT_LEASE_TTL
+    log_level: str = "info"
+    log_format: str = "standard"
+    pid_file: str | None = None
+    cluster_name: str | None = None

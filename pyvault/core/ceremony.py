@@ -1,0 +1,132 @@
+"""Initialise, unseal and seal: the operator ceremony over the Shamir seal."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+from dataclasses import dataclass, field
+
+from pyvault.barrier.aes_gcm import AESGCMBarrier, InvalidRootKey
+from pyvault.core.seal_config import SEAL_CONFIG_PATH, SealConfig
+from pyvault.core.shamir_seal import ShamirSeal, WrongUnsealKey
+from pyvault.crypto import aead
+from pyvault.crypto.random import RandomSource, compare
+from pyvault.crypto.shamir import ShamirError
+from pyvault.logical.errors import InvalidRequest
+from pyvault.physical.protocol import PhysicalBackend
+from pyvault.util.ids import new_uuid
+
+MIN_KEY_LENGTH = 16
+MAX_KEY_LENGTH = aead.KEY_SIZE + 1
+WRONG_KEY_MESSAGE = (
+    "unable to retrieve stored keys: invalid key: failed to decrypt keys from storage: "
+    "cipher: message authentication failed"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class InitResult:
+    shares: list[bytes] = field(repr=False)
+    root_key: bytes = field(repr=False)
+
+
+@dataclass(slots=True)
+class UnsealProgress:
+    nonce: str = ""
+    parts: list[bytes] = field(default_factory=list, repr=False)
+
+
+def check_key_length(key: bytes) -> None:
+    if len(key) < MIN_KEY_LENGTH:
+        raise InvalidRequest(f"invalid key: key is shorter than minimum {MIN_KEY_LENGTH} bytes")
+    if len(key) > MAX_KEY_LENGTH:
+        raise InvalidRequest(f"invalid key: key is longer than maximum {MAX_KEY_LENGTH} bytes")
+
+
+def decode_key(text: str) -> bytes:
+    """Hex first; base64 when hex fails or gives an implausible length (Vault's rule)."""
+    try:
+        decoded = binascii.unhexlify(text)
+        if MIN_KEY_LENGTH <= len(decoded) <= MAX_KEY_LENGTH:
+            return decoded
+    except (binascii.Error, ValueError):
+        pass
+    try:
+        decoded = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidRequest("'key' must be a valid hex or base64 string") from None
+    return decoded
+
+
+class Ceremony:
+    """Holds the in-memory unseal progress; never persists a share."""
+
+    def __init__(
+        self, physical: PhysicalBackend, barrier: AESGCMBarrier, random: RandomSource
+    ) -> None:
+        self._physical = physical
+        self._barrier = barrier
+        self._random = random
+        self._seal = ShamirSeal(physical, random)
+        self._progress = UnsealProgress()
+        self._config: SealConfig | None = None
+        self.lock = asyncio.Lock()
+
+    async def seal_config(self) -> SealConfig | None:
+        if self._config is None:
+            raw = await self._physical.get(SEAL_CONFIG_PATH)
+            if raw is not None:
+                self._config = SealConfig.deserialize(raw)
+        return self._config
+
+    @property
+    def progress(self) -> UnsealProgress:
+        return self._progress
+
+    def reset_progress(self) -> None:
+        self._progress = UnsealProgress()
+
+    async def initialize(self, config: SealConfig) -> InitResult:
+        """Create root key, keyring and unseal key; persist; return the shares."""
+        config.validate()
+        if await self.seal_config() is not None or await self._barrier.initialized():
+            raise InvalidRequest("Vault is already initialized")
+        root_key = self._random.bytes(aead.KEY_SIZE)
+        unseal_key = self._seal.new_unseal_key()
+        shares = self._seal.split(unseal_key, config.secret_shares, config.secret_threshold)
+        await self._barrier.initialize(root_key)
+        await self._seal.store_root_key(unseal_key, root_key)
+        await self._physical.put(SEAL_CONFIG_PATH, config.serialize())
+        self._config = config
+        return InitResult(shares=shares, root_key=root_key)
+
+    async def submit(self, key: bytes) -> bytes | None:
+        """Add one share; returns the root key once the threshold opens the seal."""
+        config = await self.seal_config()
+        if config is None:
+            raise InvalidRequest("Vault is not initialized")
+        if any(compare(part, key) for part in self._progress.parts):
+            return None  # a repeated share is ignored, as Vault does
+        if not self._progress.parts:
+            self._progress.nonce = new_uuid(self._random)
+        self._progress.parts.append(key)
+        if len(self._progress.parts) < config.secret_threshold:
+            return None
+        parts, self._progress = self._progress.parts, UnsealProgress()
+        try:
+            unseal_key = ShamirSeal.combine(parts)
+        except ShamirError as exc:
+            raise InvalidRequest(
+                f"invalid key: failed to compute combined key: {exc}"
+            ) from None
+        try:
+            return await self._seal.open_root_key(unseal_key)
+        except WrongUnsealKey:
+            raise InvalidRequest(WRONG_KEY_MESSAGE) from None
+
+    async def open_barrier(self, root_key: bytes) -> None:
+        try:
+            await self._barrier.unseal(root_key)
+        except InvalidRootKey:
+            raise InvalidRequest(WRONG_KEY_MESSAGE) from None

@@ -1,0 +1,244 @@
+"""The Core: the server's state machine and the request pipeline entry point.
+
+States: uninitialised → sealed ⇄ unsealed. Everything below (barrier, token store,
+mounts) only exists in memory while unsealed and is dropped on seal.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+
+import msgpack
+
+from pyvault.barrier.aes_gcm import AESGCMBarrier
+from pyvault.builtin.system.backend import system_backend
+from pyvault.builtin.system.ops import KeyStatus
+from pyvault.core.ceremony import Ceremony, check_key_length, decode_key
+from pyvault.core.router import MountEntry, Router
+from pyvault.core.seal_config import SealConfig
+from pyvault.crypto.random import RandomSource, SystemRandom
+from pyvault.logical.errors import InvalidRequest, PermissionDenied, Sealed, UnsupportedPath
+from pyvault.logical.operation import Operation
+from pyvault.logical.request import Request
+from pyvault.logical.response import Response
+from pyvault.logical.storage import StorageView
+from pyvault.physical.protocol import PhysicalBackend
+from pyvault.token.store import TokenStore
+from pyvault.util.clock import Clock, SystemClock
+from pyvault.util.ids import new_uuid
+
+log = logging.getLogger("pyvault.core")
+
+CLUSTER_INFO_PATH = "core/cluster/local/info"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CoreConfig:
+    storage_type: str = "inmem"
+    default_lease_ttl: int = 2764800
+    max_lease_ttl: int = 2764800
+    api_addr: str = ""
+    cluster_addr: str = ""
+    cluster_name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SealStatus:
+    initialized: bool
+    sealed: bool
+    threshold: int
+    shares: int
+    progress: int
+    nonce: str
+    cluster_name: str = ""
+    cluster_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class InitResponse:
+    keys: list[bytes] = field(repr=False)
+    root_token: str = field(repr=False)
+
+
+class Core:
+    def __init__(
+        self,
+        physical: PhysicalBackend,
+        config: CoreConfig | None = None,
+        *,
+        random: RandomSource | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.config = config or CoreConfig()
+        self.physical = physical
+        self.random: RandomSource = random or SystemRandom()
+        self.clock: Clock = clock or SystemClock()
+        self.barrier = AESGCMBarrier(physical, self.random, self.clock)
+        self.ceremony = Ceremony(physical, self.barrier, self.random)
+        self.tokens = TokenStore(StorageView(self.barrier, "sys/token/"), self.random, self.clock)
+        self.router = Router()
+        self._sealed = True
+        self._initialized: bool | None = None
+        self.cluster_name = ""
+        self.cluster_id = ""
+
+    # ---- lifecycle -------------------------------------------------------------
+
+    async def open(self) -> None:
+        await self.physical.open()
+
+    async def close(self) -> None:
+        if not self._sealed:
+            await self._teardown()
+        await self.physical.close()
+
+    @property
+    def sealed(self) -> bool:
+        return self._sealed
+
+    async def initialized(self) -> bool:
+        if not self._initialized:
+            self._initialized = await self.ceremony.seal_config() is not None
+        return self._initialized
+
+    async def seal_status(self) -> SealStatus:
+        config = await self.ceremony.seal_config()
+        progress = self.ceremony.progress
+        return SealStatus(
+            initialized=config is not None,
+            sealed=self._sealed,
+            threshold=config.secret_threshold if config else 0,
+            shares=config.secret_shares if config else 0,
+            progress=len(progress.parts),
+            nonce=progress.nonce,
+            cluster_name=self.cluster_name if not self._sealed else "",
+            cluster_id=self.cluster_id if not self._sealed else "",
+        )
+
+    async def initialize(
+        self, shares: int, threshold: int, root_token_id: str | None = None
+    ) -> InitResponse:
+        """Vault's sys/init: keys are made, the root token minted, the vault left sealed."""
+        async with self.ceremony.lock:
+            result = await self.ceremony.initialize(SealConfig("shamir", shares, threshold))
+            await self.barrier.unseal(result.root_key)
+            try:
+                await self.tokens.load()
+                token = await self.tokens.create_root(root_token_id)
+                name = self.config.cluster_name or f"vault-cluster-{self.random.bytes(4).hex()}"
+                info = {"name": name, "id": new_uuid(self.random)}
+                await self.barrier.put(CLUSTER_INFO_PATH, msgpack.packb(info))
+            finally:
+                self.tokens.unload()
+                self.barrier.seal()
+            self._initialized = True
+            log.info("core: vault initialized with %d shares, threshold %d", shares, threshold)
+            return InitResponse(keys=result.shares, root_token=token)
+
+    async def unseal(self, key: str | None, reset: bool = False) -> SealStatus:
+        """One step of sys/unseal; progress lives only in memory. Checks run in
+        Vault's order, so each bad input gets the error Vault gives it."""
+        if reset:
+            if not self._sealed:
+                raise InvalidRequest("vault is unsealed")
+            self.ceremony.reset_progress()
+            return await self.seal_status()
+        if not key:
+            raise InvalidRequest(
+                "'key' must be specified in request body as JSON, or 'reset' set to true"
+            )
+        share = decode_key(key)
+        async with self.ceremony.lock:
+            if not await self.initialized():
+                raise InvalidRequest("Vault is not initialized")
+            if self._sealed:
+                check_key_length(share)
+                root_key = await self.ceremony.submit(share)
+                if root_key is not None:
+                    await self.ceremony.open_barrier(root_key)
+                    await self._setup()
+        return await self.seal_status()
+
+    async def seal(self) -> None:
+        async with self.ceremony.lock:
+            if self._sealed:
+                return
+            await self._teardown()
+            log.info("core: vault is sealed")
+
+    async def _setup(self) -> None:
+        """Bring everything behind the barrier to life after unseal."""
+        await self.tokens.load()
+        raw = await self.barrier.get(CLUSTER_INFO_PATH)
+        if raw is not None:
+            info = msgpack.unpackb(raw)
+            self.cluster_name, self.cluster_id = info["name"], info["id"]
+        self.router.clear()
+        sys_entry = MountEntry(
+            path="sys/",
+            type="system",
+            uuid="system",
+            accessor="system_" + self.random.bytes(4).hex(),
+            description="system endpoints used for control, policy and debugging",
+        )
+        self.router.mount(sys_entry, system_backend(self), StorageView(self.barrier, "sys/"))
+        self._sealed = False
+        log.info("core: vault is unsealed")
+
+    async def _teardown(self) -> None:
+        self._sealed = True
+        self.router.clear()
+        self.tokens.unload()
+        self.barrier.seal()
+        self.ceremony.reset_progress()
+
+    # ---- SystemOps for the sys backend ---------------------------------------------
+
+    async def seal_from_request(self, request: Request) -> None:
+        # The handler is the pipeline's last step, so sealing here is safe.
+        await self.seal()
+
+    async def rotate_barrier(self) -> KeyStatus:
+        term = await self.barrier.rotate()
+        log.info("core: barrier key rotated to term %d", term.term)
+        return KeyStatus(term.term, term.install_time, 0)
+
+    def key_status(self) -> KeyStatus:
+        active = self.barrier.active_term()
+        return KeyStatus(active.term, active.install_time, self.barrier.encryptions(active.term))
+
+    # ---- the request pipeline ----------------------------------------------------------
+
+    async def handle(self, request: Request) -> Response | None:
+        """sealed? → route → token → ACL → existence → backend."""
+        if self._sealed:
+            raise Sealed()
+        # Vault authenticates before it resolves the route: an anonymous caller
+        # learns nothing about which mounts exist.
+        entry = await self.tokens.lookup(request.client_token)
+        if entry is None or not entry.is_root():
+            raise PermissionDenied()
+        matched = self.router.match(request.path)
+        if matched is None:
+            raise UnsupportedPath(
+                f'no handler for route "{request.path}". route entry not found.'
+            )
+        mount, relative = matched
+        routed = replace(
+            request,
+            path=relative,
+            storage=mount.view,
+            mount_point=mount.entry.path,
+            mount_type=mount.entry.type,
+            mount_accessor=mount.entry.accessor,
+            token_entry=entry,
+        )
+        if routed.operation is Operation.UPDATE:
+            exists = await mount.backend.exists(routed)
+            if exists is False:
+                routed = replace(routed, operation=Operation.CREATE)
+        response = await mount.backend.handle(routed)
+        if response is not None:
+            response.mount_type = mount.entry.type
+        return response

@@ -1,0 +1,64 @@
+"""The mount table in memory: longest-prefix match from a request path to a backend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyvault.framework.backend import Backend
+from pyvault.logical.storage import StorageView
+
+
+@dataclass(slots=True, kw_only=True)
+class MountEntry:
+    path: str  # with trailing slash, e.g. "secret/" or "auth/token/"
+    type: str
+    uuid: str
+    accessor: str
+    description: str = ""
+    config: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, str] | None = None
+    local: bool = False
+    seal_wrap: bool = False
+    external_entropy_access: bool = False
+    running_version: str = ""
+    plugin_version: str = ""
+
+
+@dataclass(slots=True)
+class MountRoute:
+    entry: MountEntry
+    backend: Backend
+    view: StorageView
+
+
+class Router:
+    """Maps mount paths to backends; lookups scan paths longest first."""
+
+    def __init__(self) -> None:
+        self._mounts: dict[str, MountRoute] = {}
+        self._ordered: list[str] = []
+
+    def mount(self, entry: MountEntry, backend: Backend, view: StorageView) -> None:
+        self._mounts[entry.path] = MountRoute(entry, backend, view)
+        self._ordered = sorted(self._mounts, key=len, reverse=True)
+
+    def unmount(self, path: str) -> None:
+        self._mounts.pop(path, None)
+        self._ordered = sorted(self._mounts, key=len, reverse=True)
+
+    def clear(self) -> None:
+        self._mounts.clear()
+        self._ordered = []
+
+    def match(self, path: str) -> tuple[MountRoute, str] | None:
+        """The mount owning ``path`` and the path relative to it."""
+        for prefix in self._ordered:
+            if path.startswith(prefix):
+                return self._mounts[prefix], path[len(prefix) :]
+            if path + "/" == prefix:
+                return self._mounts[prefix], ""
+        return None
+
+    def routes(self) -> list[MountRoute]:
+        return [self._mounts[p] for p in sorted(self._mounts)]

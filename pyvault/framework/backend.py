@@ -1,0 +1,84 @@
+"""A backend is a table of Paths plus the handful of flags Vault keeps beside it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from pyvault.framework.field_data import FieldData
+from pyvault.framework.path import Path
+from pyvault.logical.errors import UnsupportedOperation, UnsupportedPath, multierror
+from pyvault.logical.operation import Operation
+from pyvault.logical.request import Request
+from pyvault.logical.response import Response
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    path: Path
+    captures: dict[str, str]
+
+
+@dataclass(slots=True, kw_only=True)
+class Backend:
+    """Routes a mount-relative request to the handler of the first matching Path."""
+
+    paths: Sequence[Path]
+    backend_type: str = ""
+    help: str = ""
+    root_paths: Sequence[str] = ()
+    unauthenticated_paths: Sequence[str] = ()
+    _routes: list[Path] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._routes = list(self.paths)
+
+    def route(self, path: str) -> Route | None:
+        for candidate in self._routes:
+            captures = candidate.match(path)
+            if captures is not None:
+                return Route(candidate, captures)
+        return None
+
+    def field_data(self, request: Request, route: Route) -> FieldData:
+        data = dict(request.data)
+        data.update(route.captures)  # URL captures win over the body, as Vault's
+        return FieldData(data, route.path.fields)
+
+    async def exists(self, request: Request) -> bool | None:
+        """None when the path has no existence check (writes then count as update)."""
+        route = self.route(request.path)
+        if route is None or route.path.existence_check is None:
+            return None
+        if Operation.CREATE not in route.path.operations:
+            return None
+        return await route.path.existence_check(request, self.field_data(request, route))
+
+    async def handle(self, request: Request) -> Response | None:
+        route = self.route(request.path)
+        if route is None:
+            raise UnsupportedPath(multierror("unsupported path"))
+        if request.operation is Operation.HELP:
+            return self.help_response(route.path)
+        operation = route.path.operations.get(request.operation)
+        if operation is None and request.operation is Operation.CREATE:
+            operation = route.path.operations.get(Operation.UPDATE)
+            if operation is not None:
+                request = replace(request, operation=Operation.UPDATE)
+        if operation is None:
+            raise UnsupportedOperation(multierror("unsupported operation"))
+        data = self.field_data(request, route)
+        data.validate()
+        response = await operation.handler(request, data)
+        unknown = [] if route.path.takes_arbitrary_input else data.unknown_fields()
+        if unknown and request.operation in (
+            Operation.CREATE, Operation.UPDATE, Operation.PATCH
+        ):
+            warning = f"Endpoint ignored these unrecognized parameters: [{' '.join(unknown)}]"
+            response = response or Response()
+            response.warnings.append(warning)
+        return response
+
+    def help_response(self, path: Path) -> Response:
+        text = path.synopsis + ("\n\n" + path.description if path.description else "")
+        return Response(data={"help": text.strip(), "see_also": None})

@@ -1,0 +1,236 @@
+"""Field schemas and Vault's input coercion rules, written once for every backend."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from pyvault.logical.errors import InvalidRequest
+from pyvault.util.durations import parse_duration
+
+
+class FieldType(StrEnum):
+    STRING = "string"
+    LOWERCASE_STRING = "lowercase_string"
+    NAME = "name"
+    INT = "int"
+    BOOL = "bool"
+    DURATION = "duration"
+    COMMA_STRING_SLICE = "comma_string_slice"
+    STRING_SLICE = "string_slice"
+    COMMA_INT_SLICE = "comma_int_slice"
+    MAP = "map"
+    KV_PAIRS = "kv_pairs"
+    HEADER = "header"
+    ANY = "any"
+
+
+# The OpenAPI type of each field type (used by the spec generator and help).
+OPENAPI_TYPES: Mapping[FieldType, str] = {
+    FieldType.STRING: "string",
+    FieldType.LOWERCASE_STRING: "string",
+    FieldType.NAME: "string",
+    FieldType.INT: "integer",
+    FieldType.BOOL: "boolean",
+    FieldType.DURATION: "integer",
+    FieldType.COMMA_STRING_SLICE: "array",
+    FieldType.STRING_SLICE: "array",
+    FieldType.COMMA_INT_SLICE: "array",
+    FieldType.MAP: "object",
+    FieldType.KV_PAIRS: "object",
+    FieldType.HEADER: "object",
+    FieldType.ANY: "string",
+}
+
+_ZERO: Mapping[FieldType, Any] = {
+    FieldType.STRING: "",
+    FieldType.LOWERCASE_STRING: "",
+    FieldType.NAME: "",
+    FieldType.INT: 0,
+    FieldType.BOOL: False,
+    FieldType.DURATION: 0,
+    FieldType.COMMA_STRING_SLICE: [],
+    FieldType.STRING_SLICE: [],
+    FieldType.COMMA_INT_SLICE: [],
+    FieldType.MAP: {},
+    FieldType.KV_PAIRS: {},
+    FieldType.HEADER: {},
+    FieldType.ANY: None,
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Field:
+    type: FieldType = FieldType.STRING
+    description: str = ""
+    default: Any = None
+    required: bool = False
+    allowed: tuple[Any, ...] = ()
+    query: bool = False
+    sensitive: bool = False
+
+    def zero(self) -> Any:
+        value = _ZERO[self.type]
+        return list(value) if isinstance(value, list) else (
+            dict(value) if isinstance(value, dict) else value
+        )
+
+
+class CoercionError(ValueError):
+    pass
+
+
+def parse_bool(value: Any) -> bool:
+    """Go's strconv.ParseBool plus JSON numbers, as Vault's field decoder accepts."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return value != 0
+    if isinstance(value, str):
+        lowered = value.strip()
+        if lowered in ("1", "t", "T", "true", "TRUE", "True"):
+            return True
+        if lowered in ("0", "f", "F", "false", "FALSE", "False", ""):
+            return False
+    raise CoercionError(f"cannot parse '{value}' as bool")
+
+
+def parse_int(value: Any) -> int:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if value != int(value):
+            raise CoercionError(f"cannot parse '{value}' as int")
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if text == "":
+            return 0
+        try:
+            return int(text, 0) if text.lower().startswith(("0x", "0o", "0b")) else int(text)
+        except ValueError:
+            try:
+                as_float = float(text)
+            except ValueError:
+                raise CoercionError(f"cannot parse '{value}' as int") from None
+            if as_float != int(as_float):
+                raise CoercionError(f"cannot parse '{value}' as int") from None
+            return int(as_float)
+    raise CoercionError(f"cannot parse '{value}' as int")
+
+
+def parse_duration_seconds(value: Any) -> int:
+    """Durations arrive as seconds (int or numeric string) or Go duration strings."""
+    if isinstance(value, bool):
+        raise CoercionError(f"cannot parse '{value}' as duration")
+    if isinstance(value, int | float):
+        return int(value)
+    if isinstance(value, str):
+        if value.strip() == "":
+            return 0
+        try:
+            return int(parse_duration(value))
+        except ValueError as exc:
+            raise CoercionError(str(exc)) from None
+    raise CoercionError(f"cannot parse '{value}' as duration")
+
+
+def parse_string(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int | float):
+        return str(value) if not isinstance(value, float) or value != int(value) else str(
+            int(value)
+        )
+    if value is None:
+        return ""
+    raise CoercionError(f"cannot parse '{value}' as string")
+
+
+def parse_string_slice(value: Any, comma: bool) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        if not comma:
+            return [value]
+        if value.strip() == "":
+            return []
+        return [part.strip() for part in value.split(",") if part.strip() != ""]
+    if isinstance(value, list | tuple):
+        out: list[str] = []
+        for item in value:
+            text = parse_string(item)
+            if comma:
+                out.extend(p.strip() for p in text.split(",") if p.strip() != "")
+            else:
+                out.append(text)
+        return out
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return [parse_string(value)]
+    raise CoercionError(f"cannot parse '{value}' as a list of strings")
+
+
+def parse_map(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, str):
+        if value.strip() == "":
+            return {}
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            raise CoercionError(f"cannot parse '{value}' as a map") from None
+        if isinstance(decoded, dict):
+            return decoded
+    raise CoercionError(f"cannot parse '{value}' as a map")
+
+
+def parse_kv_pairs(value: Any) -> dict[str, str]:
+    if isinstance(value, dict):
+        return {str(k): parse_string(v) for k, v in value.items()}
+    pairs = parse_string_slice(value, comma=False)
+    result: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, item = pair.partition("=")
+        if not sep:
+            raise CoercionError(f"invalid key value pair '{pair}'")
+        result[key] = item
+    return result
+
+
+def coerce(field_type: FieldType, value: Any) -> Any:
+    """Convert raw JSON/query input into the field's Python type."""
+    if field_type in (FieldType.STRING, FieldType.NAME):
+        return parse_string(value)
+    if field_type is FieldType.LOWERCASE_STRING:
+        return parse_string(value).lower()
+    if field_type is FieldType.INT:
+        return parse_int(value)
+    if field_type is FieldType.BOOL:
+        return parse_bool(value)
+    if field_type is FieldType.DURATION:
+        return parse_duration_seconds(value)
+    if field_type is FieldType.COMMA_STRING_SLICE:
+        return parse_string_slice(value, comma=True)
+    if field_type is FieldType.STRING_SLICE:
+        return parse_string_slice(value, comma=False)
+    if field_type is FieldType.COMMA_INT_SLICE:
+        return [parse_int(item) for item in parse_string_slice(value, comma=True)]
+    if field_type is FieldType.MAP:
+        return parse_map(value)
+    if field_type in (FieldType.KV_PAIRS, FieldType.HEADER):
+        return parse_kv_pairs(value)
+    return value
+
+
+def conversion_error(name: str, value: Any, error: Exception) -> InvalidRequest:
+    return InvalidRequest(f'error converting input {value} for field "{name}": {error}')

@@ -1,0 +1,99 @@
+"""The aiohttp application: one per listener, all sharing one Core."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+
+from aiohttp import web
+
+from pyvault.config.model import UNLIMITED_REQUEST_SIZE, ListenerConfig
+from pyvault.core.core import Core
+from pyvault.http.envelope import empty_response, error_response
+from pyvault.http.logical import build_request, handle_logical
+from pyvault.http.parser import accept_any_method
+from pyvault.http.sys_raw import RAW_ROUTES
+from pyvault.logical.errors import VaultError, status_of
+
+CORE = web.AppKey("core", Core)
+LISTENER = web.AppKey("listener", ListenerConfig)
+log = logging.getLogger("pyvault.http")
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    """The whole body, refusing more than ``limit`` bytes (chunked bodies too)."""
+    if limit == UNLIMITED_REQUEST_SIZE:
+        return await request.read()
+    if request.content_length is not None and request.content_length > limit:
+        raise BodyTooLarge()
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_any():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def too_large() -> web.Response:
+    response = error_response(413, ["http: request body too large"])
+    response.headers.popall("Cache-Control", None)
+    response.force_close()
+    return response
+
+
+async def v1_handler(request: web.Request) -> web.StreamResponse:
+    core = request.app[CORE]
+    listener = request.app[LISTENER]
+    path = request.match_info["tail"]
+    try:
+        body = await read_body(request, listener.max_request_size)
+    except BodyTooLarge:
+        return too_large()
+    try:
+        async with asyncio.timeout(listener.max_request_duration):
+            return await dispatch(request, core, path, body)
+    except VaultError as exc:
+        return error_response(status_of(exc), exc.messages)
+    except TimeoutError:
+        return error_response(503, ["context deadline exceeded"])
+    except Exception:
+        log.exception("internal error while handling %s %s", request.method, path)
+        return error_response(500, ["internal error"])
+
+
+async def dispatch(
+    request: web.Request, core: Core, path: str, body: bytes
+) -> web.StreamResponse:
+    raw = RAW_ROUTES.get(path)
+    if raw is not None:
+        methods, handler = raw
+        if request.method not in methods:
+            return error_response(405, [])
+        return await handler(request, core, body)
+    if path == "sys/seal" and core.sealed and request.method in ("PUT", "POST"):
+        return empty_response(204)  # sealing a sealed vault is a no-op, as Vault's
+    if path == "sys/seal" and request.method not in ("PUT", "POST"):
+        return error_response(405, [])
+    logical = build_request(request, path, body, str(uuid.uuid4()))
+    return await handle_logical(core, logical)
+
+
+async def not_found(request: web.Request) -> web.StreamResponse:
+    return error_response(404, [])
+
+
+def build_app(core: Core, listener: ListenerConfig) -> web.Application:
+    accept_any_method()
+    app = web.Application(client_max_size=2**63)
+    app[CORE] = core
+    app[LISTENER] = listener
+    app.router.add_route("*", "/v1/{tail:.*}", v1_handler)
+    app.router.add_route("*", "/{tail:.*}", not_found)
+    return app

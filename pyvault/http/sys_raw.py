@@ -1,0 +1,189 @@
+"""The endpoints that work while sealed: init, seal-status, unseal, health, leader.
+
+Like Vault's raw sys handlers they bypass the logical pipeline (no token, no
+envelope) because the barrier may be closed.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from pyvault.core.core import Core, SealStatus
+from pyvault.core.seal_config import SealConfig
+from pyvault.http.envelope import empty_response, error_response, json_response
+from pyvault.http.godecode import decode_struct
+from pyvault.http.jsonio import loads_body
+from pyvault.logical.errors import InvalidRequest
+from pyvault.version import VAULT_API_VERSION, build_date
+
+RawHandler = Callable[[web.Request, Core, bytes], Awaitable[web.StreamResponse]]
+
+_INIT_FIELDS: dict[str, type] = {
+    "secret_shares": int,
+    "secret_threshold": int,
+    "stored_shares": int,
+    "pgp_keys": list,
+    "recovery_shares": int,
+    "recovery_threshold": int,
+    "recovery_pgp_keys": list,
+    "root_token_pgp_key": str,
+}
+
+
+def seal_status_view(core: Core, status: SealStatus) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "type": "shamir",
+        "initialized": status.initialized,
+        "sealed": status.sealed,
+        "t": status.threshold,
+        "n": status.shares,
+        "progress": status.progress,
+        "nonce": status.nonce,
+        "recovery_seal": False,
+        "version": VAULT_API_VERSION,
+        "build_date": build_date(),
+        "migration": False,
+    }
+    if not status.sealed:
+        view["cluster_name"] = status.cluster_name
+        view["cluster_id"] = status.cluster_id
+    view["storage_type"] = core.config.storage_type
+    return view
+
+
+async def init_handler(request: web.Request, core: Core, body: bytes) -> web.StreamResponse:
+    if request.method == "GET":
+        return json_response(200, {"initialized": await core.initialized()})
+    fields = decode_struct(loads_body(body), "http.InitRequest", _INIT_FIELDS)
+    not_applicable = [
+        name for name in ("recovery_shares", "recovery_threshold") if fields[name]
+    ] + (["recovery_pgp_keys"] if fields["recovery_pgp_keys"] else [])
+    if not_applicable:
+        raise InvalidRequest(
+            f"parameters {', '.join(not_applicable)} not applicable to seal type shamir"
+        )
+    config = SealConfig("shamir", fields["secret_shares"], fields["secret_threshold"])
+    try:
+        config.validate()
+    except InvalidRequest as exc:
+        raise InvalidRequest(f"invalid seal configuration: {exc}") from None
+    if fields["pgp_keys"] and len(fields["pgp_keys"]) != config.secret_shares:
+        raise InvalidRequest(
+            "invalid seal configuration: count mismatch between number of provided PGP keys "
+            "and number of shares"
+        )
+    if await core.initialized():
+        raise InvalidRequest("Vault is already initialized")
+    if fields["pgp_keys"] or fields["root_token_pgp_key"]:
+        # PGP-encrypted shares arrive with the operator-ceremony work; refuse rather
+        # than hand out plaintext shares the operator asked to have encrypted.
+        raise InvalidRequest("pgp_keys and root_token_pgp_key are not supported yet")
+    result = await core.initialize(config.secret_shares, config.secret_threshold)
+    return json_response(
+        200,
+        {
+            "keys": [share.hex() for share in result.keys],
+            "keys_base64": [base64.b64encode(share).decode() for share in result.keys],
+            "root_token": result.root_token,
+        },
+    )
+
+
+async def seal_status_handler(
+    request: web.Request, core: Core, body: bytes
+) -> web.StreamResponse:
+    return json_response(200, seal_status_view(core, await core.seal_status()))
+
+
+async def unseal_handler(request: web.Request, core: Core, body: bytes) -> web.StreamResponse:
+    fields = decode_struct(
+        loads_body(body), "http.UnsealRequest", {"key": str, "reset": bool, "migrate": bool}
+    )
+    status = await core.unseal(fields["key"], reset=fields["reset"])
+    return json_response(200, seal_status_view(core, status))
+
+
+_HEALTH_CODES = ("activecode", "standbycode", "sealedcode", "uninitcode",
+                 "drsecondarycode", "performancestandbycode", "removedcode", "haunhealthycode")
+_DEFAULT_CODES = {"activecode": 200, "standbycode": 429, "sealedcode": 503, "uninitcode": 501,
+                  "drsecondarycode": 472, "performancestandbycode": 473, "removedcode": 530,
+                  "haunhealthycode": 474}
+
+
+def _health_code(request: web.Request, name: str) -> int | None:
+    """The override for ``name``; None if the value is not a number (→ 400)."""
+    raw = request.query.get(name)
+    if raw is None:
+        return _DEFAULT_CODES[name]
+    try:
+        code = int(raw)
+    except ValueError:
+        return None
+    return code if 100 <= code <= 999 else None
+
+
+def _query_bool(request: web.Request, name: str) -> bool | None:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return False
+    if raw in ("1", "t", "T", "true", "TRUE", "True"):
+        return True
+    if raw in ("0", "f", "F", "false", "FALSE", "False"):
+        return False
+    return None
+
+
+async def health_handler(request: web.Request, core: Core, body: bytes) -> web.StreamResponse:
+    codes = {name: _health_code(request, name) for name in _HEALTH_CODES}
+    standby_ok = _query_bool(request, "standbyok")
+    perf_ok = _query_bool(request, "perfstandbyok")
+    if any(code is None for code in codes.values()) or standby_ok is None or perf_ok is None:
+        return error_response(400, [])
+    initialized = await core.initialized()
+    sealed = core.sealed
+    standby = sealed  # no HA yet: an unsealed node is always active
+    if not initialized:
+        status = codes["uninitcode"]
+    elif sealed:
+        status = codes["sealedcode"]
+    elif standby and not standby_ok:
+        status = codes["standbycode"]
+    else:
+        status = codes["activecode"]
+    assert status is not None
+    view: dict[str, Any] = {
+        "initialized": initialized,
+        "sealed": sealed,
+        "standby": standby,
+        "performance_standby": False,
+        "replication_performance_mode": "unknown" if sealed else "disabled",
+        "replication_dr_mode": "unknown" if sealed else "disabled",
+        "server_time_utc": int(core.clock.now()),
+        "version": VAULT_API_VERSION,
+        "enterprise": False,
+    }
+    if not sealed:
+        view["cluster_name"] = core.cluster_name
+        view["cluster_id"] = core.cluster_id
+    if request.method == "HEAD" or status == 204:
+        return empty_response(status)
+    return json_response(status, view)
+
+
+async def leader_handler(request: web.Request, core: Core, body: bytes) -> web.StreamResponse:
+    return json_response(200, {"ha_enabled": False})
+
+
+# path → (allowed methods, handler). Anything else under these paths is 405.
+RAW_ROUTES: dict[str, tuple[frozenset[str], RawHandler]] = {
+    "sys/init": (frozenset({"GET", "PUT", "POST"}), init_handler),
+    "sys/seal-status": (frozenset({"GET"}), seal_status_handler),
+    "sys/unseal": (frozenset({"PUT", "POST"}), unseal_handler),
+    "sys/health": (frozenset({"GET", "HEAD"}), health_handler),
+    "sys/leader": (frozenset({"GET"}), leader_handler),
+}
+

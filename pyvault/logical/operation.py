@@ -1,0 +1,18 @@
+"""Logical operations a request can perform (Vault's verbs after HTTP mapping)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Operation(StrEnum):
+    CREATE = "create"
+    READ = "read"
+    UPDATE = "update"
+    PATCH = "patch"
+    DELETE = "delete"
+    LIST = "list"
+    HELP = "help"
+    RENEW = "renew"
+    REVOKE = "revoke"
+    ROLLBACK = "rollback"

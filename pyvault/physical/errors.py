@@ -1,0 +1,2 @@
+class PhysicalError(Exception):
+    """Storage could not be opened or used."""
