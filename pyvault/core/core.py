@@ -7,23 +7,28 @@ mounts) only exists in memory while unsealed and is dropped on seal.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import msgpack
 
 from pyvault.barrier.aes_gcm import AESGCMBarrier
-from pyvault.builtin.system.backend import system_backend
-from pyvault.builtin.system.ops import KeyStatus
+from pyvault.core.access import AccessCheck
 from pyvault.core.ceremony import Ceremony, check_key_length, decode_key
-from pyvault.core.router import MountEntry, Router
+from pyvault.core.mounts import MountTable
+from pyvault.core.pipeline import handle_request
+from pyvault.core.router import Router
 from pyvault.core.seal_config import SealConfig
+from pyvault.core.system_adapter import CoreSystem
 from pyvault.crypto.random import RandomSource, SystemRandom
-from pyvault.logical.errors import InvalidRequest, PermissionDenied, Sealed, UnsupportedPath
-from pyvault.logical.operation import Operation
+from pyvault.framework.backend import Backend
+from pyvault.logical.errors import InvalidRequest, PermissionDenied
 from pyvault.logical.request import Request
 from pyvault.logical.response import Response
 from pyvault.logical.storage import StorageView
+from pyvault.logical.system_view import SystemView
 from pyvault.physical.protocol import PhysicalBackend
+from pyvault.policy.store import PolicyStore
+from pyvault.token.entry import TokenEntry
 from pyvault.token.store import TokenStore
 from pyvault.util.clock import Clock, SystemClock
 from pyvault.util.ids import new_uuid
@@ -78,6 +83,9 @@ class Core:
         self.ceremony = Ceremony(physical, self.barrier, self.random)
         self.tokens = TokenStore(StorageView(self.barrier, "sys/token/"), self.random, self.clock)
         self.router = Router()
+        self.policies = PolicyStore(StorageView(self.barrier, "sys/policy/"), self.clock)
+        self.system = CoreSystem(self)
+        self.mounts = MountTable(self.barrier, self.router, self.random, self.system.make_backend)
         self._sealed = True
         self._initialized: bool | None = None
         self.cluster_name = ""
@@ -170,19 +178,13 @@ class Core:
     async def _setup(self) -> None:
         """Bring everything behind the barrier to life after unseal."""
         await self.tokens.load()
+        await self.policies.load()
         raw = await self.barrier.get(CLUSTER_INFO_PATH)
         if raw is not None:
             info = msgpack.unpackb(raw)
             self.cluster_name, self.cluster_id = info["name"], info["id"]
         self.router.clear()
-        sys_entry = MountEntry(
-            path="sys/",
-            type="system",
-            uuid="system",
-            accessor="system_" + self.random.bytes(4).hex(),
-            description="system endpoints used for control, policy and debugging",
-        )
-        self.router.mount(sys_entry, system_backend(self), StorageView(self.barrier, "sys/"))
+        await self.mounts.load()
         self._sealed = False
         log.info("core: vault is unsealed")
 
@@ -190,55 +192,40 @@ class Core:
         self._sealed = True
         self.router.clear()
         self.tokens.unload()
+        self.policies.unload()
         self.barrier.seal()
         self.ceremony.reset_progress()
 
-    # ---- SystemOps for the sys backend ---------------------------------------------
+    # ---- services the pipeline and backends use --------------------------------------
 
-    async def seal_from_request(self, request: Request) -> None:
-        # The handler is the pipeline's last step, so sealing here is safe.
-        await self.seal()
+    def token_backend(self, system: SystemView) -> Backend:
+        """The auth/token/ backend (the token store's paths)."""
+        return Backend(paths=[], backend_type="token")
 
-    async def rotate_barrier(self) -> KeyStatus:
-        term = await self.barrier.rotate()
-        log.info("core: barrier key rotated to term %d", term.term)
-        return KeyStatus(term.term, term.install_time, 0)
+    async def acl_for(self, entry: TokenEntry) -> AccessCheck:
+        return AccessCheck(await self.policies.acl(entry.policies))
 
-    def key_status(self) -> KeyStatus:
-        active = self.barrier.active_term()
-        return KeyStatus(active.term, active.install_time, self.barrier.encryptions(active.term))
+    async def authorize(
+        self, entry: TokenEntry, request: Request, full_path: str, is_root_path: bool
+    ) -> None:
+        """Refuse unless the token's policies allow the operation (and sudo where needed)."""
+        acl = await self.acl_for(entry)
+        if not acl.allows(request.operation, full_path, request.data, is_root_path):
+            raise PermissionDenied()
+
+    async def can_access_path(self, entry: TokenEntry, path: str) -> bool:
+        return (await self.acl_for(entry)).any_capability(path)
+
+    async def can_access_mount(self, entry: TokenEntry, mount_path: str) -> bool:
+        return (await self.acl_for(entry)).any_capability_below(mount_path)
+
+    async def after_response(
+        self, routed: Request, original: Request, response: Response | None
+    ) -> Response | None:
+        """Lease registration and response wrapping happen here."""
+        return response
 
     # ---- the request pipeline ----------------------------------------------------------
 
     async def handle(self, request: Request) -> Response | None:
-        """sealed? → route → token → ACL → existence → backend."""
-        if self._sealed:
-            raise Sealed()
-        # Vault authenticates before it resolves the route: an anonymous caller
-        # learns nothing about which mounts exist.
-        entry = await self.tokens.lookup(request.client_token)
-        if entry is None or not entry.is_root():
-            raise PermissionDenied()
-        matched = self.router.match(request.path)
-        if matched is None:
-            raise UnsupportedPath(
-                f'no handler for route "{request.path}". route entry not found.'
-            )
-        mount, relative = matched
-        routed = replace(
-            request,
-            path=relative,
-            storage=mount.view,
-            mount_point=mount.entry.path,
-            mount_type=mount.entry.type,
-            mount_accessor=mount.entry.accessor,
-            token_entry=entry,
-        )
-        if routed.operation is Operation.UPDATE:
-            exists = await mount.backend.exists(routed)
-            if exists is False:
-                routed = replace(routed, operation=Operation.CREATE)
-        response = await mount.backend.handle(routed)
-        if response is not None:
-            response.mount_type = mount.entry.type
-        return response
+        return await handle_request(self, request)

@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from pyvault.framework.backend import Backend
+from pyvault.logical.mount_entry import MountEntry
 from pyvault.logical.storage import StorageView
-
-
-@dataclass(slots=True, kw_only=True)
-class MountEntry:
-    path: str  # with trailing slash, e.g. "secret/" or "auth/token/"
-    type: str
-    uuid: str
-    accessor: str
-    description: str = ""
-    config: dict[str, Any] = field(default_factory=dict)
-    options: dict[str, str] | None = None
-    local: bool = False
-    seal_wrap: bool = False
-    external_entropy_access: bool = False
-    running_version: str = ""
-    plugin_version: str = ""
 
 
 @dataclass(slots=True)

@@ -85,6 +85,8 @@ def build_request(
     request: web.Request, path: str, body: bytes, request_id: str
 ) -> Request:
     operation = operation_for(request)
+    if operation is Operation.LIST and not path.endswith("/"):
+        path += "/"  # Vault's HTTP layer does this; list ACL rules rely on it
     peer = request.transport.get_extra_info("peername") if request.transport else None
     return Request(
         operation=operation,

@@ -94,3 +94,23 @@ class TokenStore:
         await self._storage.delete(ID_PREFIX + entry.token_hash)
         await self._storage.delete(ACCESSOR_PREFIX + self.hash(entry.accessor))
         self._cache.pop(entry.token_hash, None)
+
+    async def use(self, entry: TokenEntry) -> bool:
+        """Count one use of a limited-use token; False once it is used up."""
+        if entry.num_uses == 0:
+            return True
+        entry.num_uses -= 1
+        if entry.num_uses == 0:
+            await self.delete(entry)
+        else:
+            await self.put(entry)
+        return True
+
+    async def lookup_accessor(self, accessor: str) -> TokenEntry | None:
+        if not accessor or self._salt is None:
+            return None
+        raw = await self._storage.get(ACCESSOR_PREFIX + self.hash(accessor))
+        if raw is None:
+            return None
+        entry_raw = await self._storage.get(ID_PREFIX + raw.decode())
+        return TokenEntry.deserialize(entry_raw) if entry_raw is not None else None

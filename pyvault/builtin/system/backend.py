@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from pyvault.builtin.system.ops import SystemOps
+from pyvault.builtin.system.ops import MountOps, SystemOps
+from pyvault.builtin.system.path_capabilities import CapabilityPaths, TokenLookup
+from pyvault.builtin.system.path_internal import InternalPaths
 from pyvault.builtin.system.path_keys import KeyPaths
+from pyvault.builtin.system.path_mounts import MountPaths
+from pyvault.builtin.system.path_policy import PolicyPaths
+from pyvault.crypto.random import RandomSource
 from pyvault.framework.backend import Backend
+from pyvault.policy.store import PolicyStore
 
 # Paths that need ``sudo`` in addition to the operation's capability (Vault's list).
 ROOT_PATHS = (
@@ -28,11 +34,25 @@ ROOT_PATHS = (
     "leases/lookup/*",
     "leases",
 )
+UNAUTHENTICATED_PATHS = ("internal/ui/mounts", "internal/ui/mounts/*")
 
 
-def system_backend(system: SystemOps) -> Backend:
+def system_backend(
+    system: SystemOps,
+    mounts: MountOps,
+    random: RandomSource,
+    policies: PolicyStore,
+    tokens: TokenLookup,
+) -> Backend:
     return Backend(
-        paths=[*KeyPaths(system).paths()],
+        paths=[
+            *KeyPaths(system).paths(),
+            *MountPaths(mounts, random).paths(),
+            *InternalPaths(mounts).paths(),
+            *PolicyPaths(policies).paths(),
+            *CapabilityPaths(policies, tokens).paths(),
+        ],
         backend_type="system",
         root_paths=ROOT_PATHS,
+        unauthenticated_paths=UNAUTHENTICATED_PATHS,
     )

@@ -1,0 +1,31 @@
+"""The seam between the pipeline and policy evaluation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pyvault.logical.operation import Operation
+from pyvault.policy.acl import ACL
+
+
+class AccessCheck:
+    """The pipeline's questions, answered by a compiled ACL."""
+
+    __slots__ = ("_acl",)
+
+    def __init__(self, acl: ACL) -> None:
+        self._acl = acl
+
+    def allows(
+        self, operation: Operation, path: str, data: Mapping[str, Any], is_root_path: bool
+    ) -> bool:
+        op = "read" if operation is Operation.HELP else operation.value
+        return self._acl.allow_operation(op, path, data, is_root_path=is_root_path).allowed
+
+    def any_capability(self, path: str) -> bool:
+        return self._acl.capabilities(path) != ["deny"]
+
+    def any_capability_below(self, prefix: str) -> bool:
+        # A mount is visible when the token can do something at its root.
+        return self.any_capability(prefix)

@@ -1,0 +1,147 @@
+"""The core as the sys backend sees it: SystemOps and MountOps over Core's parts."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from pyvault.builtin.registry import AUTH_METHODS, CUBBYHOLE, SECRET_ENGINES, load_factory
+from pyvault.builtin.system.backend import system_backend
+from pyvault.builtin.system.ops import KeyStatus
+from pyvault.framework.backend import Backend
+from pyvault.logical.errors import PermissionDenied
+from pyvault.logical.mount_entry import MountEntry
+from pyvault.logical.request import Request
+from pyvault.logical.system_view import BackendConfig
+
+if TYPE_CHECKING:
+    from pyvault.core.core import Core
+
+log = logging.getLogger("pyvault.core")
+
+
+class MountSystemView:
+    """TTL defaults for one mount: its tuned values, else the server's."""
+
+    def __init__(self, entry: MountEntry, core: Core) -> None:
+        self._entry = entry
+        self._core = core
+
+    def default_lease_ttl(self) -> int:
+        return self._entry.default_lease_ttl or self._core.config.default_lease_ttl
+
+    def max_lease_ttl(self) -> int:
+        return self._entry.max_lease_ttl or self._core.config.max_lease_ttl
+
+
+class CoreSystem:
+    """Implements the sys backend's SystemOps and MountOps protocols."""
+
+    def __init__(self, core: Core) -> None:
+        self._core = core
+
+    # ---- backends -------------------------------------------------------------------
+
+    async def make_backend(self, entry: MountEntry) -> Backend:
+        core = self._core
+        if entry.type == "system":
+            return system_backend(self, self, core.random, core.policies, core.tokens)
+        if entry.type == "token":
+            return core.token_backend(MountSystemView(entry, core))
+        config = BackendConfig(
+            system=MountSystemView(entry, core), clock=core.clock, random=core.random,
+            mount_type=entry.type, options=dict(entry.options or {}),
+        )
+        if entry.type == "cubbyhole":
+            try:  # INTEGRATION-TEMP: remove once the cubbyhole engine lands
+                return load_factory(CUBBYHOLE)(config)
+            except ModuleNotFoundError:
+                return Backend(paths=[], backend_type="cubbyhole")
+        table = AUTH_METHODS if entry.is_auth else SECRET_ENGINES
+        return load_factory(table[entry.type])(config)
+
+    # ---- SystemOps ---------------------------------------------------------------------
+
+    async def seal_from_request(self, request: Request) -> None:
+        await self._core.seal()
+
+    async def rotate_barrier(self) -> KeyStatus:
+        term = await self._core.barrier.rotate()
+        log.info("core: barrier key rotated to term %d", term.term)
+        return KeyStatus(term.term, term.install_time, 0)
+
+    def key_status(self) -> KeyStatus:
+        barrier = self._core.barrier
+        active = barrier.active_term()
+        return KeyStatus(active.term, active.install_time, barrier.encryptions(active.term))
+
+    # ---- MountOps ------------------------------------------------------------------------
+
+    def mount_entries(self, *, auth: bool) -> list[MountEntry]:
+        return self._core.mounts.entries(auth=auth)
+
+    def mount_entry(self, path: str) -> MountEntry | None:
+        return self._core.mounts.get(path)
+
+    def new_mount_entry(self, path: str, type_: str, *, auth: bool) -> MountEntry:
+        return self._core.mounts.new_entry(path, type_, is_auth=auth)
+
+    def mount_type_known(self, type_: str, *, auth: bool) -> bool:
+        return type_ in (AUTH_METHODS if auth else SECRET_ENGINES)
+
+    async def enable_mount(self, entry: MountEntry) -> None:
+        await self._core.mounts.mount(entry)
+
+    async def disable_mount(self, path: str) -> None:
+        await self._core.mounts.unmount(path)
+
+    async def move_mount(self, source: str, target: str) -> None:
+        await self._core.mounts.remount(source, target)
+
+    async def save_mount(self, entry: MountEntry, *, reload: bool) -> None:
+        await self._core.mounts.save(entry)
+        if reload:
+            await self._core.mounts.reload(entry)
+
+    async def upgrade_mount(self, entry: MountEntry, old_version: str) -> None:
+        """KV v1 → v2: convert the data in place, then serve it with the v2 engine."""
+        from pyvault.builtin.secrets.kv.upgrade import upgrade_v1_to_v2
+        from pyvault.logical.storage import StorageView
+
+        await upgrade_v1_to_v2(StorageView(self._core.barrier, entry.storage_prefix))
+        await self.save_mount(entry, reload=True)
+
+    def system_default_lease_ttl(self) -> int:
+        return self._core.config.default_lease_ttl
+
+    def system_max_lease_ttl(self) -> int:
+        return self._core.config.max_lease_ttl
+
+    async def ui_mounts(self, request: Request) -> dict[str, dict[str, object]]:
+        """Mounts the caller can use: all for a token with access, else the
+        ``listing_visibility = "unauth"`` ones."""
+        token = await self._core.tokens.lookup(request.client_token) \
+            if request.client_token else None
+        result: dict[str, dict[str, object]] = {"auth": {}, "secret": {}}
+        for auth, key in ((True, "auth"), (False, "secret")):
+            for entry in self._core.mounts.entries(auth=auth):
+                visible = entry.extra_config.get("listing_visibility") == "unauth"
+                if token is not None and not visible:
+                    visible = await self._core.can_access_mount(token, entry.path)
+                if visible:
+                    result[key][entry.relative_path] = entry.view()
+        return result
+
+    async def ui_mount(self, request: Request, path: str) -> MountEntry:
+        core = self._core
+        token = await core.tokens.lookup(request.client_token) if request.client_token else None
+        full = path if path.endswith("/") else path + "/"
+        entry = core.mounts.owner_of(path) or core.mounts.owner_of(full)
+        if entry is None or token is None or not await core.can_access_path(token, path):
+            shown = entry.path if entry else full
+            raise PermissionDenied(
+                "preflight capability check returned 403, please ensure client's policies "
+                f'grant access to path "{shown}"'
+            )
+        return entry
+
