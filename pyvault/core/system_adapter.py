@@ -9,6 +9,7 @@ from pyvault.builtin.registry import AUTH_METHODS, CUBBYHOLE, SECRET_ENGINES, lo
 from pyvault.builtin.system.backend import system_backend
 from pyvault.builtin.system.ops import KeyStatus
 from pyvault.framework.backend import Backend
+from pyvault.framework.path import Path
 from pyvault.logical.errors import PermissionDenied
 from pyvault.logical.mount_entry import MountEntry
 from pyvault.logical.request import Request
@@ -45,7 +46,8 @@ class CoreSystem:
     async def make_backend(self, entry: MountEntry) -> Backend:
         core = self._core
         if entry.type == "system":
-            return system_backend(self, self, core.random, core.policies, core.tokens)
+            return system_backend(self, self, core.random, core.policies, core.tokens,
+                                  self.mounted_paths)
         if entry.type == "token":
             return core.token_backend(MountSystemView(entry, core))
         config = BackendConfig(
@@ -59,6 +61,10 @@ class CoreSystem:
                 return Backend(paths=[], backend_type="cubbyhole")
         table = AUTH_METHODS if entry.is_auth else SECRET_ENGINES
         return load_factory(table[entry.type])(config)
+
+    def mounted_paths(self) -> list[tuple[str, str, list[Path]]]:
+        return [(r.entry.path, r.entry.type, list(r.backend.paths))
+                for r in self._core.router.routes()]
 
     # ---- SystemOps ---------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from pyvault.framework import openapi
 from pyvault.framework.field_data import FieldData
 from pyvault.framework.path import Path
 from pyvault.logical.errors import UnsupportedOperation, UnsupportedPath, multierror
@@ -59,7 +60,7 @@ class Backend:
         if route is None:
             raise UnsupportedPath(multierror("unsupported path"))
         if request.operation is Operation.HELP:
-            return self.help_response(route.path)
+            return self.help_response(request.path, route.path)
         operation = route.path.operations.get(request.operation)
         if operation is None and request.operation is Operation.CREATE:
             operation = route.path.operations.get(Operation.UPDATE)
@@ -79,6 +80,12 @@ class Backend:
             response.warnings.append(warning)
         return response
 
-    def help_response(self, path: Path) -> Response:
-        text = path.synopsis + ("\n\n" + path.description if path.description else "")
-        return Response(data={"help": text.strip(), "see_also": None})
+    def help_response(self, request_path: str, path: Path) -> Response:
+        tag = "system" if self.backend_type == "system" else "secrets"
+        spec = openapi.document([("", self.backend_type, [path])])
+        for item in spec["paths"].values():
+            for operation in item.values():
+                if isinstance(operation, dict):
+                    operation["tags"] = [tag]
+        return Response(data={"help": openapi.help_text(request_path, path),
+                              "openapi": spec, "see_also": None})

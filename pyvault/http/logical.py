@@ -114,6 +114,8 @@ def to_http(response: Response | None, request: Request) -> web.Response:
                            headers={"Cache-Control": "no-store", **response.headers})
         raw.content_type = response.content_type
         return raw
+    if request.operation is Operation.HELP:
+        return json_response(200, response.data)
     nothing = (response.data is None and not response.warnings and response.auth is None
                and response.wrap_info is None and response.secret is None)
     if nothing:

@@ -37,7 +37,6 @@ class InmemBackend:
             rest = key[len(prefix):]
             slash = rest.find("/")
             child = rest if slash < 0 else rest[: slash + 1]
-            if not children or children[-1] != child:
-                if child not in children:
-                    children.append(child)
+            if child not in children:
+                children.append(child)
         return sorted(children)

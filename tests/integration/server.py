@@ -73,11 +73,11 @@ class PyvaultServer:
     def start(self, *args: str) -> None:
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         env["PYTHONPATH"] = str(REPO_ROOT)
-        log = (self.workdir / "server.log").open("ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pyvault", "server", *args],
-            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.workdir,
-        )
+        with (self.workdir / "server.log").open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "pyvault", "server", *args],
+                stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.workdir,
+            )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

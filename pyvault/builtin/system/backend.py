@@ -7,6 +7,7 @@ from pyvault.builtin.system.path_capabilities import CapabilityPaths, TokenLooku
 from pyvault.builtin.system.path_internal import InternalPaths
 from pyvault.builtin.system.path_keys import KeyPaths
 from pyvault.builtin.system.path_mounts import MountPaths
+from pyvault.builtin.system.path_openapi import MountedPaths, OpenAPIPaths
 from pyvault.builtin.system.path_policy import PolicyPaths
 from pyvault.crypto.random import RandomSource
 from pyvault.framework.backend import Backend
@@ -34,7 +35,7 @@ ROOT_PATHS = (
     "leases/lookup/*",
     "leases",
 )
-UNAUTHENTICATED_PATHS = ("internal/ui/mounts", "internal/ui/mounts/*")
+UNAUTHENTICATED_PATHS = ("internal/ui/mounts", "internal/ui/mounts/*", "internal/specs/openapi")
 
 
 def system_backend(
@@ -43,6 +44,7 @@ def system_backend(
     random: RandomSource,
     policies: PolicyStore,
     tokens: TokenLookup,
+    mounted: MountedPaths,
 ) -> Backend:
     return Backend(
         paths=[
@@ -51,6 +53,7 @@ def system_backend(
             *InternalPaths(mounts).paths(),
             *PolicyPaths(policies).paths(),
             *CapabilityPaths(policies, tokens).paths(),
+            *OpenAPIPaths(mounted).paths(),
         ],
         backend_type="system",
         root_paths=ROOT_PATHS,
