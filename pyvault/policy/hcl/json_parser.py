@@ -168,7 +168,8 @@ def _hcl_token(tok: Token) -> Token:
 
 
 def _go_token(tok: Token) -> str:
-    return f"{{Type:{tok.type} Pos:{tok.pos} Text:{tok.text}}}"
+    """``%+v`` of a Go token, which has a String method."""
+    return f"{tok.pos} {tok.type} {tok.text}"
 
 
 class _Parser:

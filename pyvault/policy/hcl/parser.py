@@ -36,8 +36,8 @@ class _EOFToken(Exception):
 
 
 def _go_token(tok: Token) -> str:
-    json_flag = "true" if tok.json else "false"
-    return f"{{Type:{tok.type} Pos:{tok.pos} Text:{tok.text} JSON:{json_flag}}}"
+    """``%+v`` of a Go token, which has a String method."""
+    return f"{tok.pos} {tok.type} {tok.text}"
 
 
 class _Parser:
