@@ -45,7 +45,7 @@ def test_coercion(kind: FieldType, raw: Any, expected: Any) -> None:
 )
 def test_bad_input_is_a_400_naming_the_field(kind: FieldType, raw: Any) -> None:
     data = FieldData({"x": raw}, {"x": Field(type=kind)})
-    with pytest.raises(InvalidRequest, match='error converting input .* for field "x"'):
+    with pytest.raises(InvalidRequest, match=r'error converting input .* for field "x"'):
         data.validate()
 
 
