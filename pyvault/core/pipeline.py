@@ -7,7 +7,7 @@ import fnmatch
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from pyvault.logical.errors import PermissionDenied, Sealed, UnsupportedPath
+from pyvault.logical.errors import InvalidRequest, PermissionDenied, Sealed, UnsupportedPath
 from pyvault.logical.operation import Operation
 from pyvault.logical.request import Request
 from pyvault.logical.response import Response
@@ -52,6 +52,8 @@ async def handle_request(core: Core, request: Request) -> Response | None:
         mount_accessor=mount.entry.accessor,
         token_entry=entry,
     )
+    if routed.operation in (Operation.UPDATE, Operation.PATCH) and request.path.endswith("/"):
+        raise InvalidRequest("cannot write to a path ending in '/'")
     if routed.operation is Operation.UPDATE:
         exists = await mount.backend.exists(routed)
         if exists is False:

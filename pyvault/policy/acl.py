@@ -3,7 +3,7 @@
 ``ACL.compile`` merges the policies once into three tables, as Vault's
 ``NewACL``: exact paths (a dict), prefix paths (``foo/*``; a dict probed from
 the longest stored prefix length down) and segment-wildcard paths (``+``;
-pre-split and pre-sorted by Vault's priority so the first match wins).
+a trie by segment, each rule's priority computed once, see segments.py).
 
 Lookup order (``AllowOperation``): the exact path; for list/scan the exact
 path without its trailing ``/``; the best prefix or wildcard match; for
@@ -23,6 +23,7 @@ from pyvault.policy.capability import ROOT_CAPABILITIES, Capability, sorted_capa
 from pyvault.policy.model import ControlGroup, Policy
 from pyvault.policy.params import check_parameters, pagination
 from pyvault.policy.permissions import Permissions, PermissionsBuilder
+from pyvault.policy.segments import SegmentTrie, prefix_priority
 
 __all__ = ["ACL", "OPERATION_CAPABILITY", "AuthResult"]
 
@@ -68,39 +69,6 @@ _HELP_RESULT = AuthResult(allowed=True)
 _NO_RULE = AuthResult(allowed=False, denied_reason="no policy grants access to this path")
 
 
-@dataclass(frozen=True, slots=True)
-class _SegmentRule:
-    parts: tuple[str, ...]
-    is_prefix: bool
-    priority: tuple[int, bool, int, int, str]
-    perms: Permissions
-
-    def matches(self, path_parts: list[str]) -> bool:
-        parts = self.parts
-        count = len(parts)
-        if len(path_parts) < count or (not self.is_prefix and len(path_parts) != count):
-            return False
-        last = count - 1
-        for i, part in enumerate(parts):
-            given = path_parts[i]
-            if part == "+" or part == given:
-                continue
-            if self.is_prefix and i == last and given.startswith(part):
-                continue
-            return False
-        return True
-
-
-def _segment_rule(pattern: str, perms: Permissions) -> _SegmentRule:
-    first = pattern.encode().find(b"+")
-    is_prefix = pattern.endswith("*")
-    wc_path = pattern[:-1] if is_prefix else pattern
-    parts = tuple(wc_path.split("/"))
-    wildcards = sum(1 for part in parts if part == "+")
-    priority = (first, not is_prefix, -wildcards, len(wc_path.encode()), wc_path)
-    return _SegmentRule(parts, is_prefix, priority, perms)
-
-
 class ACL:
     """Policies compiled for fast checks; immutable once built."""
 
@@ -110,24 +78,29 @@ class ACL:
         self,
         exact: Mapping[str, Permissions],
         prefix: Mapping[str, Permissions],
-        segments: Sequence[_SegmentRule],
+        segments: Mapping[str, Permissions],
         *,
         is_root: bool = False,
     ) -> None:
         self._exact = dict(exact)
         self._prefix = dict(prefix)
         self._prefix_lengths = tuple(sorted({len(p) for p in prefix}, reverse=True))
-        self._segments = tuple(sorted(segments, key=lambda rule: rule.priority, reverse=True))
+        self._segments: SegmentTrie[Permissions] = SegmentTrie()
+        for pattern, perms in segments.items():
+            if pattern:  # Vault skips an empty pattern
+                self._segments.add(pattern, perms)
         self._is_root = is_root
 
     @classmethod
     def root(cls) -> ACL:
         """The ACL of the ``root`` policy: everything allowed, with sudo."""
-        return cls({}, {}, (), is_root=True)
+        return cls({}, {}, {}, is_root=True)
 
     @classmethod
     def compile(cls, policies: Sequence[Policy], *, now: datetime | None = None) -> ACL:
-        """Merge ``policies`` (in the given order) into one ACL.
+        """Merge ``policies`` into one ACL, in the given order (Vault uses the
+        token's sorted policy names; only granting-policy lists and the first
+        filter path / control group depend on it).
 
         A policy named ``root`` gives the root ACL and must come alone, as in
         Vault. Templated rules are skipped (no identity yet); with ``now``,
@@ -150,8 +123,7 @@ class ACL:
                     table[rule.path] = PermissionsBuilder.start(rule, policy.name)
                 else:
                     builder.merge(rule, policy.name)
-        exact, prefix, segment = ({k: b.build() for k, b in t.items()} for t in tables)
-        segments = [_segment_rule(pattern, perms) for pattern, perms in segment.items() if pattern]
+        exact, prefix, segments = ({k: b.build() for k, b in t.items()} for t in tables)
         return cls(exact, prefix, segments)
 
     @property
@@ -183,15 +155,12 @@ class ACL:
                     break
         if not self._segments:
             return prefix_perms
-        parts = path.split("/")
-        for rule in self._segments:
-            if rule.matches(parts):
-                if prefix_perms is not None:
-                    size = len(prefix.encode())
-                    if (size, False, 0, size, prefix) > rule.priority:
-                        return prefix_perms
-                return rule.perms
-        return prefix_perms
+        best = self._segments.best(path)
+        if best is None:
+            return prefix_perms
+        if prefix_perms is not None and prefix_priority(prefix) > best[0]:
+            return prefix_perms
+        return best[1]
 
     def capabilities(self, path: str) -> list[str]:
         """What ``sys/capabilities`` answers for ``path`` (sorted; ``["deny"]`` if none)."""
@@ -212,7 +181,8 @@ class ACL:
 
         ``path`` is the request path as routed (a list request's path ends in
         ``/``, which Vault's HTTP layer adds); ``is_root_path`` marks a
-        sudo-protected path; ``wrap_ttl`` is the requested wrapping TTL in seconds.
+        sudo-protected path; ``wrap_ttl`` is the requested wrapping TTL in seconds
+        (None or 0: no wrapping requested).
         """
         if self._is_root:
             return _ROOT_RESULT
@@ -221,6 +191,8 @@ class ACL:
         perms = self.permissions(path, operation)
         if perms is None:
             return _NO_RULE
+        if wrap_ttl is not None and wrap_ttl <= 0:
+            wrap_ttl = None
         result = _check(perms, operation, data or {}, wrap_ttl)
         if result.allowed and is_root_path and not result.root_privs:
             return AuthResult(allowed=False, denied_reason="sudo capability required")

@@ -87,10 +87,7 @@ def decode_string(name: str, node: Node) -> str:
 
 
 def _literal_str(node: Literal) -> str:
-    value = node.token.value()
-    if not isinstance(value, str):  # pragma: no cover - STRING/HEREDOC give str
-        raise PosError(node.pos, "unquote error")
-    return value
+    return node.token.string_value()
 
 
 def decode_int(name: str, node: Node) -> int:

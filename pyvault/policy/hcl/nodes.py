@@ -80,43 +80,22 @@ class Token:
     text: str
     json: bool = False
 
-    def value(self) -> object:
-        """The typed value, as Go's ``token.Token.Value``."""
+    def string_value(self) -> str:
+        """The text of a key or string-like literal, as Go's ``Token.Value`` gives it.
+
+        Numbers, floats and booleans are decoded by the decoder from ``text``.
+        """
         kind = self.type
-        if kind is TokenType.BOOL:
-            return self.text == "true"
-        if kind is TokenType.FLOAT:
-            return float(self.text)
-        if kind is TokenType.NUMBER:
-            return _go_int_literal(self.text)
-        if kind is TokenType.IDENT:
-            return self.text
         if kind is TokenType.HEREDOC:
             return unindent_heredoc(self.text)
         if kind is TokenType.STRING:
             if self.text == "":  # JSON null
                 return ""
             unquoted = go_unquote(self.text) if self.json else hcl_unquote(self.text)
-            if unquoted is None:
+            if unquoted is None:  # Go panics here; the scanner lets few such strings through
                 raise LiteralError(f"unquote {self.text} err: invalid syntax")
             return unquoted
-        raise LiteralError(f"unimplemented Value for type: {kind}")
-
-    def string_value(self) -> str:
-        """The value of a key token (IDENT or STRING), always a str."""
-        value = self.value()
-        return value if isinstance(value, str) else self.text
-
-
-def _go_int_literal(text: str) -> int:
-    body = text.lstrip("-")
-    sign = -1 if text.startswith("-") else 1
-    lowered = body.lower()
-    if lowered.startswith("0x"):
-        return sign * int(body[2:], 16)
-    if len(body) > 1 and body.startswith("0"):
-        return sign * int(body, 8)
-    return sign * int(body)
+        return self.text
 
 
 class Literal:

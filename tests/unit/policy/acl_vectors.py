@@ -1,4 +1,4 @@
-"""Replaying tests/vectors/acl_cases.json on pyvault's ACL (shared by the test and scripts/acl-diff)."""
+"""Replay tests/vectors/acl_cases.json on pyvault's ACL (used by the test and scripts/acl-diff)."""
 
 from __future__ import annotations
 
@@ -59,8 +59,9 @@ def check_case(case: Mapping[str, Any], write_data: Mapping[str, object]) -> lis
             operation, routed_path(operation, path), data=data, is_root_path=case["root_path"]
         )
         if got.allowed != expected:
-            problems.append(f"{operation}: allowed={got.allowed} ({got.denied_reason}), "
-                            f"reference {expected}")
+            problems.append(
+                f"{operation}: allowed={got.allowed} ({got.denied_reason}), reference {expected}"
+            )
     for item in case["requests"]:
         operation = item["operation"]
         got = acl.allow_operation(
@@ -71,9 +72,11 @@ def check_case(case: Mapping[str, Any], write_data: Mapping[str, object]) -> lis
             wrap_ttl=item["wrap_ttl"],
         )
         if got.allowed != item["allowed"]:
-            problems.append(f"{operation} {item['data']} wrap={item['wrap_ttl']}: "
-                            f"allowed={got.allowed} ({got.denied_reason}), "
-                            f"reference {item['allowed']}")
+            problems.append(
+                f"{operation} {item['data']} wrap={item['wrap_ttl']}: "
+                f"allowed={got.allowed} ({got.denied_reason}), "
+                f"reference {item['allowed']}"
+            )
     return problems
 
 
