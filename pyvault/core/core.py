@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import msgpack
 
 from pyvault.barrier.aes_gcm import AESGCMBarrier
+from pyvault.builtin.secrets.cubbyhole.backend import cubbyhole_owner, destroy_cubbyhole
 from pyvault.core.access import AccessCheck
 from pyvault.core.ceremony import Ceremony, check_key_length, decode_key
 from pyvault.core.mounts import MountTable
@@ -19,15 +20,19 @@ from pyvault.core.pipeline import handle_request
 from pyvault.core.router import Router
 from pyvault.core.seal_config import SealConfig
 from pyvault.core.system_adapter import CoreSystem
+from pyvault.core.wrapping import WRAPPING_TOKEN_PATHS, ResponseWrapper
 from pyvault.crypto.random import RandomSource, SystemRandom
+from pyvault.expiration.manager import ExpirationManager
 from pyvault.framework.backend import Backend
-from pyvault.logical.errors import InvalidRequest, PermissionDenied
+from pyvault.logical.envelope import envelope
+from pyvault.logical.errors import InvalidRequest, PermissionDenied, Sealed, multierror
 from pyvault.logical.request import Request
 from pyvault.logical.response import Response
-from pyvault.logical.storage import StorageView
+from pyvault.logical.storage import Storage, StorageView
 from pyvault.logical.system_view import SystemView
 from pyvault.physical.protocol import PhysicalBackend
 from pyvault.policy.store import PolicyStore
+from pyvault.token.backend import token_backend
 from pyvault.token.entry import TokenEntry
 from pyvault.token.store import TokenStore
 from pyvault.util.clock import Clock, SystemClock
@@ -85,6 +90,13 @@ class Core:
         self.router = Router()
         self.policies = PolicyStore(StorageView(self.barrier, "sys/policy/"), self.clock)
         self.system = CoreSystem(self)
+        self.expiration = ExpirationManager(
+            StorageView(self.barrier, "sys/expire/"), self.clock, self.random,
+            tokens=self.tokens, backends=self.system,
+        )
+        self.tokens.attach_expiration(self.expiration)
+        self.wrapper = ResponseWrapper(self.tokens, self._cubbyhole_view, self.clock, envelope)
+        self.tokens.add_revoke_hook(self._destroy_cubbyhole)
         self.mounts = MountTable(self.barrier, self.router, self.random, self.system.make_backend)
         self._sealed = True
         self._initialized: bool | None = None
@@ -185,11 +197,14 @@ class Core:
             self.cluster_name, self.cluster_id = info["name"], info["id"]
         self.router.clear()
         await self.mounts.load()
+        await self.expiration.restore()
+        self.expiration.start()
         self._sealed = False
         log.info("core: vault is unsealed")
 
     async def _teardown(self) -> None:
         self._sealed = True
+        await self.expiration.stop()
         self.router.clear()
         self.tokens.unload()
         self.policies.unload()
@@ -200,7 +215,25 @@ class Core:
 
     def token_backend(self, system: SystemView) -> Backend:
         """The auth/token/ backend (the token store's paths)."""
-        return Backend(paths=[], backend_type="token")
+        return token_backend(self.tokens, self.expiration, system,
+                             sudo=self._has_sudo, policy_exists=self._policy_exists)
+
+    async def _has_sudo(self, entry: TokenEntry, path: str) -> bool:
+        return entry.is_root() or "sudo" in (await self.policies.acl(entry.policies)) \
+            .capabilities(path)
+
+    async def _policy_exists(self, name: str) -> bool:
+        return name == "root" or await self.policies.get(name) is not None
+
+    def _cubbyhole_view(self) -> Storage:
+        matched = self.router.match("cubbyhole/")
+        if matched is None:
+            raise Sealed()
+        return matched[0].view
+
+    async def _destroy_cubbyhole(self, entry: TokenEntry) -> None:
+        if not self._sealed:
+            await destroy_cubbyhole(self._cubbyhole_view(), cubbyhole_owner(entry))
 
     async def acl_for(self, entry: TokenEntry) -> AccessCheck:
         return AccessCheck(await self.policies.acl(entry.policies))
@@ -211,7 +244,8 @@ class Core:
         """Refuse unless the token's policies allow the operation (and sudo where needed)."""
         acl = await self.acl_for(entry)
         if not acl.allows(request.operation, full_path, request.data, is_root_path):
-            raise PermissionDenied()
+            # ACL refusals come wrapped by go-multierror in Vault; a bad token does not.
+            raise PermissionDenied(multierror("permission denied"))
 
     async def can_access_path(self, entry: TokenEntry, path: str) -> bool:
         return (await self.acl_for(entry)).any_capability(path)
@@ -222,10 +256,34 @@ class Core:
     async def after_response(
         self, routed: Request, original: Request, response: Response | None
     ) -> Response | None:
-        """Lease registration and response wrapping happen here."""
+        """Lease registration, then response wrapping."""
+        if response is not None and response.secret is not None and routed.token_entry:
+            await self._register_secret(routed, original, response)
+        if original.wrap_ttl > 0:
+            return await self.wrapper.wrap(
+                response, ttl=original.wrap_ttl, creation_path=original.path,
+                parent=routed.token_entry, request_id=original.request_id,
+                operation=routed.operation,
+            )
         return response
+
+    async def _register_secret(
+        self, routed: Request, original: Request, response: Response
+    ) -> None:
+        secret = response.secret
+        assert secret is not None and response.data is not None
+        lease = await self.expiration.register_secret(
+            path=original.path, ttl=secret.lease_duration, renewable=secret.renewable,
+            owner=routed.token_entry, data=dict(response.data), internal={},
+            max_ttl=0,
+        )
+        secret.lease_id = lease.lease_id
+        secret.lease_duration = lease.ttl_at(self.clock.now())
 
     # ---- the request pipeline ----------------------------------------------------------
 
     async def handle(self, request: Request) -> Response | None:
+        if not self._sealed and request.path in WRAPPING_TOKEN_PATHS:
+            # Vault validates the wrapping token before the caller's own token.
+            await self.wrapper.validate_token(request)
         return await handle_request(self, request)

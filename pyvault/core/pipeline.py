@@ -58,12 +58,22 @@ async def handle_request(core: Core, request: Request) -> Response | None:
         exists = await mount.backend.exists(routed)
         if exists is False:
             routed = replace(routed, operation=Operation.CREATE)
-    if entry is not None and not unauthenticated:
-        await core.authorize(entry, routed, request.path,
-                             matches_any(relative, list(mount.backend.root_paths)))
+    counted = entry is not None and not unauthenticated
+    if counted:
+        assert entry is not None
+        # Vault counts the use first: a refused request still spends it.
         if not await core.tokens.use(entry):
             raise PermissionDenied()
-    response = await mount.backend.handle(routed)
-    if response is not None:
-        response.mount_type = mount.entry.type
-    return await core.after_response(routed, request, response)
+    try:
+        if counted:
+            assert entry is not None
+            await core.authorize(entry, routed, request.path,
+                                 matches_any(relative, list(mount.backend.root_paths)))
+        response = await mount.backend.handle(routed)
+        if response is not None:
+            response.mount_type = mount.entry.type
+        return await core.after_response(routed, request, response)
+    finally:
+        if counted:
+            assert entry is not None
+            await core.tokens.release(entry)

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from pyvault.builtin.registry import AUTH_METHODS, CUBBYHOLE, SECRET_ENGINES, load_factory
 from pyvault.builtin.system.backend import system_backend
 from pyvault.builtin.system.ops import KeyStatus
+from pyvault.expiration.lease import LeaseEntry
+from pyvault.expiration.protocols import SecretRenewal
 from pyvault.framework.backend import Backend
 from pyvault.framework.path import Path
 from pyvault.logical.errors import PermissionDenied
@@ -47,7 +49,7 @@ class CoreSystem:
         core = self._core
         if entry.type == "system":
             return system_backend(self, self, core.random, core.policies, core.tokens,
-                                  self.mounted_paths)
+                                  self.mounted_paths, core.expiration, core.wrapper)
         if entry.type == "token":
             return core.token_backend(MountSystemView(entry, core))
         config = BackendConfig(
@@ -55,16 +57,45 @@ class CoreSystem:
             mount_type=entry.type, options=dict(entry.options or {}),
         )
         if entry.type == "cubbyhole":
-            try:  # INTEGRATION-TEMP: remove once the cubbyhole engine lands
-                return load_factory(CUBBYHOLE)(config)
-            except ModuleNotFoundError:
-                return Backend(paths=[], backend_type="cubbyhole")
+            return load_factory(CUBBYHOLE)(config)
         table = AUTH_METHODS if entry.is_auth else SECRET_ENGINES
         return load_factory(table[entry.type])(config)
 
     def mounted_paths(self) -> list[tuple[str, str, list[Path]]]:
         return [(r.entry.path, r.entry.type, list(r.backend.paths))
                 for r in self._core.router.routes()]
+
+    # ---- LeaseBackendCaller: the expiration manager reaching secret engines ---------
+
+    async def revoke_secret(self, lease: LeaseEntry) -> None:
+        """Route a revoke to the engine that issued the lease; engines without
+        revocation logic (static secrets) have nothing to undo."""
+        matched = self._core.router.match(lease.path)
+        if matched is None:
+            return
+        route = matched[0]
+        if route.backend.revoke_secret is not None:
+            await route.backend.revoke_secret(lease.path, lease.data, lease.internal)
+
+    async def renew_secret(self, lease: LeaseEntry, increment: int) -> SecretRenewal:
+        matched = self._core.router.match(lease.path)
+        if matched is None or matched[0].backend.renew_secret is None:
+            return SecretRenewal()
+        renewal: SecretRenewal = await matched[0].backend.renew_secret(
+            lease.path, lease.data, increment
+        )
+        return renewal
+
+    def ttl_limits(self, path: str) -> tuple[int, int]:
+        entry = self._core.mounts.owner_of(path)
+        if entry is None:
+            return self._core.config.default_lease_ttl, self._core.config.max_lease_ttl
+        view = MountSystemView(entry, self._core)
+        return view.default_lease_ttl(), view.max_lease_ttl()
+
+    def mount_accessor(self, path: str) -> str:
+        entry = self._core.mounts.owner_of(path)
+        return entry.accessor if entry else ""
 
     # ---- SystemOps ---------------------------------------------------------------------
 

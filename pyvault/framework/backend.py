@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from pyvault.framework import openapi
 from pyvault.framework.field_data import FieldData
@@ -12,6 +13,9 @@ from pyvault.logical.errors import UnsupportedOperation, UnsupportedPath, multie
 from pyvault.logical.operation import Operation
 from pyvault.logical.request import Request
 from pyvault.logical.response import Response
+
+SecretRevoker = Callable[[str, dict[str, Any] | None, dict[str, Any] | None], Awaitable[None]]
+SecretRenewer = Callable[[str, dict[str, Any] | None, int], Awaitable[Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +33,10 @@ class Backend:
     help: str = ""
     root_paths: Sequence[str] = ()
     unauthenticated_paths: Sequence[str] = ()
+    # Dynamic-secret engines undo (and extend) what they issued when the lease
+    # ends: (request path, response data, internal data[, increment]).
+    revoke_secret: SecretRevoker | None = None
+    renew_secret: SecretRenewer | None = None
     _routes: list[Path] = field(default_factory=list)
 
     def __post_init__(self) -> None:

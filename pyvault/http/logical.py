@@ -76,9 +76,16 @@ def wrap_ttl(request: web.Request) -> int:
     if not raw:
         return 0
     try:
-        return int(parse_duration(raw))
+        value = int(parse_duration(raw))
     except ValueError:
-        raise InvalidRequest("error parsing wrap TTL") from None
+        raise InvalidRequest(
+            f'error parsing X-Vault-Wrap-TTL header: time: invalid duration "{raw}"'
+        ) from None
+    if value < 0:
+        raise InvalidRequest(
+            "error parsing X-Vault-Wrap-TTL header: requested wrap ttl cannot be negative"
+        )
+    return value
 
 
 def build_request(

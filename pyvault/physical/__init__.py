@@ -10,6 +10,11 @@ from pyvault.physical.protocol import PhysicalBackend
 
 
 def create_backend(kind: str, options: Mapping[str, str]) -> PhysicalBackend:
+    """The backend a ``storage "<kind>" { ... }`` config block names.
+
+    Heavier drivers are imported only when chosen, so an inmem dev server does not
+    load aiosqlite (nor, later, asyncpg for "postgresql").
+    """
     if kind == "inmem":
         return InmemBackend()
     if kind == "sqlite":
@@ -22,4 +27,4 @@ def create_backend(kind: str, options: Mapping[str, str]) -> PhysicalBackend:
     raise PhysicalError(f'unknown storage type "{kind}"')
 
 
-__all__ = ["PhysicalBackend", "PhysicalError", "create_backend"]
+__all__ = ["InmemBackend", "PhysicalBackend", "PhysicalError", "create_backend"]

@@ -1,42 +1,50 @@
-"""In-memory physical storage (dev mode and tests)."""
+"""A dict-backed store for ``-dev`` servers and tests; nothing survives a restart."""
 
 from __future__ import annotations
 
 import bisect
+import builtins
 
 
 class InmemBackend:
+    """``PhysicalBackend`` over a dict, plus a sorted key list so ``list`` need not scan.
+
+    No method yields to the event loop, so every operation is atomic to concurrent
+    callers, as it would be with a real store.
+    """
+
     def __init__(self) -> None:
         self._data: dict[str, bytes] = {}
-        self._keys: list[str] = []
+        self._keys: builtins.list[str] = []  # sorted, same order as the sqlite index
 
     async def open(self) -> None:
-        return None
+        """Nothing to open."""
 
     async def close(self) -> None:
-        return None
+        """Nothing to flush; the data stays, as with Vault's inmem backend."""
 
     async def get(self, key: str) -> bytes | None:
+        """The value under ``key``, or None."""
         return self._data.get(key)
 
     async def put(self, key: str, value: bytes) -> None:
+        """Store a copy, so a caller mutating a bytearray cannot change what we hold."""
         if key not in self._data:
             bisect.insort(self._keys, key)
         self._data[key] = bytes(value)
 
     async def delete(self, key: str) -> None:
+        """Remove ``key`` if present."""
         if self._data.pop(key, None) is not None:
-            self._keys.pop(bisect.bisect_left(self._keys, key))
+            del self._keys[bisect.bisect_left(self._keys, key)]
 
-    async def list(self, prefix: str) -> list[str]:
-        children: list[str] = []
-        start = bisect.bisect_left(self._keys, prefix)
-        for key in self._keys[start:]:
+    async def list(self, prefix: str) -> builtins.list[str]:
+        """Direct children of ``prefix``: walk the sorted keys that start with it."""
+        children: dict[str, None] = {}  # insertion-ordered; key order is child order
+        start = len(prefix)
+        for key in self._keys[bisect.bisect_left(self._keys, prefix) :]:
             if not key.startswith(prefix):
                 break
-            rest = key[len(prefix):]
-            slash = rest.find("/")
-            child = rest if slash < 0 else rest[: slash + 1]
-            if child not in children:
-                children.append(child)
+            slash = key.find("/", start)
+            children[key[start:] if slash < 0 else key[start : slash + 1]] = None
         return sorted(children)

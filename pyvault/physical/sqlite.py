@@ -1,9 +1,12 @@
-"""SQLite storage (aiosqlite): WAL, durable commits, group commit.
+"""The default durable store: one SQLite file in WAL mode, written by group commit.
 
-Writes are queued and one writer task commits everything queued in a single
-transaction (``synchronous=FULL``), then resolves each caller. A burst of N
-concurrent writes therefore costs one fsync, not N, and no caller is told "done"
-before its write is on disk.
+Every acknowledged ``put``/``delete`` is fsynced (``synchronous=FULL``). To keep that
+affordable under load, writes are not committed by their callers: they join a queue
+and a single writer task commits everything queued so far in one transaction, then
+answers every caller. N concurrent writes therefore cost about one fsync, not N.
+
+Reads use a second connection. In WAL mode it never waits for the writer and, since
+a caller is answered only after COMMIT returns, it sees every acknowledged write.
 """
 
 from __future__ import annotations
@@ -12,137 +15,270 @@ import asyncio
 import builtins
 import contextlib
 import os
-from dataclasses import dataclass, field
+import sqlite3
+from dataclasses import dataclass
 
 import aiosqlite
 
 from pyvault.physical.errors import PhysicalError
 
-_SCHEMA = "CREATE TABLE IF NOT EXISTS vault_kv_store (key TEXT PRIMARY KEY, value BLOB NOT NULL)"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS vault_kv_store (
+    key   TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+)
+"""
+_GET = "SELECT value FROM vault_kv_store WHERE key = ?"
+_UPSERT = (
+    "INSERT INTO vault_kv_store (key, value) VALUES (?, ?) "
+    "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+)
+_DELETE = "DELETE FROM vault_kv_store WHERE key = ?"
+
+# ``list`` is a skip scan run by SQLite in one statement: find the first key under
+# the prefix, turn it into a child name, then seek straight past every key that
+# child covers. The cost is one index seek per child, whatever the number of
+# grandchildren, and the values are never read (the key index covers the query).
+# The range bounds are plain comparisons, never LIKE, so "%" and "_" are ordinary.
+_CHILD = "CASE WHEN instr(rest, '/') > 0 THEN substr(rest, 1, instr(rest, '/')) ELSE rest END"
+_LIST = """
+WITH RECURSIVE walk (child) AS (
+    SELECT (SELECT {child} FROM (
+        SELECT substr(key, :n + 1) AS rest FROM vault_kv_store
+        WHERE key >= :lo {upper} ORDER BY key LIMIT 1))
+    UNION ALL
+    SELECT (SELECT {child} FROM (
+        SELECT substr(key, :n + 1) AS rest FROM vault_kv_store
+        WHERE key >= :lo || CASE WHEN instr(walk.child, '/') > 0
+                                 THEN replace(walk.child, '/', '0')
+                                 ELSE walk.child || char(0) END
+        {upper} ORDER BY key LIMIT 1))
+    FROM walk WHERE walk.child IS NOT NULL
+)
+SELECT child FROM walk WHERE child IS NOT NULL
+"""
+# The seek past a folder "c/" starts at "c0" ("0" follows "/"); past a leaf "c" at
+# "c\0", the smallest string after "c". Children come out in key order, which is
+# also their sorted order (cutting keys at their first "/" keeps them ordered).
+_LIST_BOUNDED = _LIST.format(child=_CHILD, upper="AND key < :hi")
+_LIST_UNBOUNDED = _LIST.format(child=_CHILD, upper="")
+
+
+def _upper_bound(prefix: str) -> str | None:
+    """The smallest string above every string starting with ``prefix``; None if none.
+
+    SQLite compares TEXT as UTF-8 bytes, the same order as Python's code points.
+    """
+    points = [ord(c) for c in prefix]
+    while points:
+        last = points.pop() + 1
+        if last <= 0x10FFFF:
+            if 0xD800 <= last <= 0xDFFF:  # surrogates cannot be stored as UTF-8
+                last = 0xE000
+            return "".join(map(chr, points)) + chr(last)
+    return None
+
+
+def _check_key(key: str) -> None:
+    """Refuse keys SQLite TEXT cannot hold faithfully.
+
+    A NUL would make SQLite's string functions stop early (and the list skip scan
+    never advance); a lone surrogate has no UTF-8 form.
+    """
+    if "\x00" in key:
+        raise PhysicalError(f"sqlite storage: key {key!r} contains a NUL character")
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise PhysicalError(f"sqlite storage: key {key!r} is not valid Unicode") from exc
+
+
+def _check_path(path: str) -> None:
+    """Refuse in-memory databases and missing directories before SQLite sees them.
+
+    Two connections to ":memory:" would be two databases; and SQLite's own error
+    for a missing directory ("unable to open database file") does not say why.
+    """
+    if path == ":memory:" or path.startswith("file:"):
+        raise PhysicalError("sqlite storage: 'path' must be a file path")
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise PhysicalError(f"sqlite storage: directory {directory!r} does not exist")
 
 
 @dataclass(slots=True)
 class _Write:
+    """One queued change; ``value`` None means delete."""
+
     key: str
-    value: bytes | None  # None = delete
-    done: asyncio.Future[None] = field(repr=False)
-
-
-def upper_bound(prefix: str) -> str | None:
-    """The smallest string greater than every string starting with ``prefix``."""
-    if not prefix:
-        return None
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    value: bytes | None
+    done: asyncio.Future[None]
 
 
 class SQLiteBackend:
+    """``PhysicalBackend`` over one SQLite file at ``path``.
+
+    ``commit_count`` counts committed transactions, so tests and metrics can see
+    how well group commit batches (``writes / commit_count``).
+    """
+
     def __init__(self, path: str) -> None:
-        self._path = path
-        self._db: aiosqlite.Connection | None = None
+        self.path = path
+        self.commit_count = 0
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
         self._queue: builtins.list[_Write] = []
         self._wakeup = asyncio.Event()
-        self._writer: asyncio.Task[None] | None = None
-        self.commit_count = 0
+        self._writer_task: asyncio.Task[None] | None = None
+        self._closing = False
 
     async def open(self) -> None:
-        directory = os.path.dirname(os.path.abspath(self._path))  # noqa: ASYNC240
-        if not os.path.isdir(directory):  # noqa: ASYNC240 - once, at start-up
-            raise PhysicalError(f"sqlite storage: directory {directory!r} does not exist")
+        """Connect twice (writer, reader), switch to WAL and create the table."""
+        if self._writer_task is not None or self._closing:
+            raise PhysicalError("sqlite storage: open() called twice")
+        _check_path(self.path)
         try:
-            self._db = await aiosqlite.connect(self._path, isolation_level=None)
-            await self._db.execute("PRAGMA journal_mode=WAL")
-            await self._db.execute("PRAGMA synchronous=FULL")
-            await self._db.execute(_SCHEMA)
-        except Exception as exc:  # sqlite3 errors name the file, never data
-            raise PhysicalError(f"sqlite storage: cannot open {self._path!r}: {exc}") from exc
-        self._wakeup = asyncio.Event()
-        self._writer = asyncio.create_task(self._write_loop(), name="sqlite-group-commit")
+            self._writer = await aiosqlite.connect(self.path, isolation_level=None)
+            async with self._writer.execute("PRAGMA journal_mode = WAL") as cur:
+                mode = await cur.fetchone()
+            if mode is None or str(mode[0]).lower() != "wal":
+                raise PhysicalError(f"sqlite storage: cannot use WAL mode on {self.path!r}")
+            # FULL: the WAL is fsynced at every commit; fullfsync matters on macOS only.
+            await self._run(self._writer, "PRAGMA synchronous = FULL")
+            await self._run(self._writer, "PRAGMA fullfsync = ON")
+            await self._run(self._writer, _SCHEMA)
+            self._reader = await aiosqlite.connect(self.path, isolation_level=None)
+            await self._run(self._reader, "PRAGMA query_only = ON")
+        except (sqlite3.Error, PhysicalError) as exc:
+            await self._disconnect()
+            if isinstance(exc, PhysicalError):
+                raise
+            raise PhysicalError(f"sqlite storage: cannot open {self.path!r}: {exc}") from exc
+        self._writer_task = asyncio.create_task(self._write_loop(), name="sqlite-group-commit")
 
     async def close(self) -> None:
-        if self._writer is not None:
-            while self._queue:
-                self._wakeup.set()
-                await asyncio.sleep(0)
-            self._writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._writer
-            self._writer = None
-        if self._db is not None:
-            await self._db.close()
-            self._db = None
-
-    def _conn(self) -> aiosqlite.Connection:
-        if self._db is None:
-            raise PhysicalError("sqlite storage is not open")
-        return self._db
+        """Commit whatever is queued, then disconnect; safe to call twice."""
+        self._closing = True
+        self._wakeup.set()
+        try:
+            if self._writer_task is not None:
+                await self._writer_task
+        finally:
+            await self._disconnect()
 
     async def get(self, key: str) -> bytes | None:
-        async with self._conn().execute(
-            "SELECT value FROM vault_kv_store WHERE key = ?", (key,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        """The committed value under ``key``, or None."""
+        _check_key(key)
+        try:
+            async with self._reading().execute(_GET, (key,)) as cur:
+                row = await cur.fetchone()
+        except sqlite3.Error as exc:
+            raise PhysicalError(f"sqlite storage: get {key!r} failed: {exc}") from exc
         return None if row is None else bytes(row[0])
 
     async def put(self, key: str, value: bytes) -> None:
-        await self._enqueue(key, bytes(value))
+        """Queue the write and return once its transaction is committed."""
+        await self._submit(key, bytes(value))
 
     async def delete(self, key: str) -> None:
-        await self._enqueue(key, None)
+        """Queue the delete and return once its transaction is committed."""
+        await self._submit(key, None)
 
     async def list(self, prefix: str) -> builtins.list[str]:
-        upper = upper_bound(prefix)
-        if upper is None:
-            query, args = "SELECT key FROM vault_kv_store", ()
-        else:
-            query = "SELECT key FROM vault_kv_store WHERE key >= ? AND key < ?"
-            args = (prefix, upper)  # type: ignore[assignment]
-        children: set[str] = set()
-        async with self._conn().execute(query, args) as cursor:
-            async for (key,) in cursor:
-                rest = key[len(prefix) :]
-                slash = rest.find("/")
-                children.add(rest if slash < 0 else rest[: slash + 1])
-        return sorted(children)
+        """Direct children of ``prefix`` by a skip scan over the key index."""
+        _check_key(prefix)
+        upper = _upper_bound(prefix)
+        sql = _LIST_UNBOUNDED if upper is None else _LIST_BOUNDED
+        params = {"n": len(prefix), "lo": prefix, "hi": upper}
+        try:
+            rows = await self._reading().execute_fetchall(sql, params)
+        except sqlite3.Error as exc:
+            raise PhysicalError(f"sqlite storage: list {prefix!r} failed: {exc}") from exc
+        return [str(row[0]) for row in rows]
 
-    async def _enqueue(self, key: str, value: bytes | None) -> None:
-        if self._writer is None:
+    def _reading(self) -> aiosqlite.Connection:
+        if self._reader is None or self._closing:
             raise PhysicalError("sqlite storage is not open")
-        write = _Write(key, value, asyncio.get_running_loop().create_future())
-        self._queue.append(write)
+        return self._reader
+
+    async def _submit(self, key: str, value: bytes | None) -> None:
+        _check_key(key)
+        if self._writer_task is None or self._closing:
+            raise PhysicalError("sqlite storage is not open")
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.append(_Write(key, value, done))
         self._wakeup.set()
-        await write.done
+        await done
 
     async def _write_loop(self) -> None:
-        while True:
-            await self._wakeup.wait()
-            self._wakeup.clear()
-            batch, self._queue = self._queue, []
-            if batch:
-                await self._commit(batch)
+        """Commit the queue, batch after batch, until closed and drained."""
+        try:
+            while True:
+                if not self._queue:
+                    if self._closing:
+                        return
+                    self._wakeup.clear()
+                    await self._wakeup.wait()
+                    continue
+                batch, self._queue = self._queue, []
+                # A caller cancelled before its commit began is not written.
+                batch = [w for w in batch if not w.done.done()]
+                if batch:
+                    await self._commit(batch)
+        finally:
+            # Only reached early if this task is cancelled: nobody may wait forever.
+            for write in self._queue:
+                _fail(write, "sqlite storage: writer stopped before commit")
+            self._queue = []
 
     async def _commit(self, batch: builtins.list[_Write]) -> None:
-        db = self._conn()
+        """One transaction for the batch; every caller learns the same outcome."""
+        assert self._writer is not None
+        latest: dict[str, bytes | None] = {}
+        for write in batch:  # queue order is call order: the last change to a key wins
+            latest[write.key] = write.value
+        puts = [(k, v) for k, v in latest.items() if v is not None]
+        deletes = [(k,) for k, v in latest.items() if v is None]
         try:
-            await db.execute("BEGIN IMMEDIATE")
+            await self._run(self._writer, "BEGIN IMMEDIATE")
+            try:
+                if puts:
+                    async with self._writer.executemany(_UPSERT, puts):
+                        pass
+                if deletes:
+                    async with self._writer.executemany(_DELETE, deletes):
+                        pass
+                await self._run(self._writer, "COMMIT")
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error, ValueError):
+                    await self._run(self._writer, "ROLLBACK")
+                raise
+        except BaseException as exc:
             for write in batch:
-                if write.value is None:
-                    await db.execute("DELETE FROM vault_kv_store WHERE key = ?", (write.key,))
-                else:
-                    await db.execute(
-                        "INSERT INTO vault_kv_store (key, value) VALUES (?, ?) "
-                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                        (write.key, write.value),
-                    )
-            await db.execute("COMMIT")
-            self.commit_count += 1
-        except Exception as exc:
-            with contextlib.suppress(Exception):  # the original error is what callers need
-                await db.execute("ROLLBACK")
-            error = PhysicalError(f"sqlite storage: write failed: {type(exc).__name__}")
-            for write in batch:
-                if not write.done.done():
-                    write.done.set_exception(error)
+                _fail(write, f"sqlite storage: commit failed: {exc!r}", exc)
+            if not isinstance(exc, Exception):
+                raise
             return
+        self.commit_count += 1
         for write in batch:
             if not write.done.done():
                 write.done.set_result(None)
+
+    async def _disconnect(self) -> None:
+        for db in (self._reader, self._writer):
+            if db is not None:
+                await db.close()
+        self._reader = self._writer = None
+
+    @staticmethod
+    async def _run(db: aiosqlite.Connection, sql: str) -> None:
+        async with db.execute(sql):
+            pass
+
+
+def _fail(write: _Write, message: str, cause: BaseException | None = None) -> None:
+    """Give each waiter its own exception object (tracebacks are per raise)."""
+    if not write.done.done():
+        error = PhysicalError(message)
+        error.__cause__ = cause
+        write.done.set_exception(error)

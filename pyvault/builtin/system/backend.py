@@ -6,10 +6,15 @@ from pyvault.builtin.system.ops import MountOps, SystemOps
 from pyvault.builtin.system.path_capabilities import CapabilityPaths, TokenLookup
 from pyvault.builtin.system.path_internal import InternalPaths
 from pyvault.builtin.system.path_keys import KeyPaths
+from pyvault.builtin.system.path_leases import LeasePaths
 from pyvault.builtin.system.path_mounts import MountPaths
 from pyvault.builtin.system.path_openapi import MountedPaths, OpenAPIPaths
 from pyvault.builtin.system.path_policy import PolicyPaths
+from pyvault.builtin.system.path_tools import ToolsPaths
+from pyvault.builtin.system.path_wrapping import WRAPPING_UNAUTHENTICATED_PATHS, WrappingPaths
+from pyvault.core.wrapping import ResponseWrapper
 from pyvault.crypto.random import RandomSource
+from pyvault.expiration.manager import ExpirationManager
 from pyvault.framework.backend import Backend
 from pyvault.policy.store import PolicyStore
 
@@ -45,6 +50,8 @@ def system_backend(
     policies: PolicyStore,
     tokens: TokenLookup,
     mounted: MountedPaths,
+    expiration: ExpirationManager,
+    wrapper: ResponseWrapper,
 ) -> Backend:
     return Backend(
         paths=[
@@ -54,8 +61,11 @@ def system_backend(
             *PolicyPaths(policies).paths(),
             *CapabilityPaths(policies, tokens).paths(),
             *OpenAPIPaths(mounted).paths(),
+            *LeasePaths(expiration).paths(),
+            *WrappingPaths(wrapper).paths(),
+            *ToolsPaths(random).paths(),
         ],
         backend_type="system",
         root_paths=ROOT_PATHS,
-        unauthenticated_paths=UNAUTHENTICATED_PATHS,
+        unauthenticated_paths=(*UNAUTHENTICATED_PATHS, *WRAPPING_UNAUTHENTICATED_PATHS),
     )

@@ -1,0 +1,1 @@
+"""The cubbyhole engine: private storage per token, destroyed with the token."""
