@@ -11,6 +11,7 @@ from pyvault.logical.errors import InvalidRequest, PermissionDenied, Sealed, Uns
 from pyvault.logical.operation import Operation
 from pyvault.logical.request import Request
 from pyvault.logical.response import Response
+from pyvault.token import cidrs
 
 if TYPE_CHECKING:
     from pyvault.core.core import Core
@@ -39,6 +40,10 @@ async def handle_request(core: Core, request: Request) -> Response | None:
     # nothing about which mounts exist.
     entry = await core.tokens.lookup(request.client_token) if request.client_token else None
     if entry is None and not unauthenticated:
+        raise PermissionDenied()
+    if entry is not None and entry.bound_cidrs and not cidrs.allows(
+        entry.bound_cidrs, request.connection.remote_addr
+    ):
         raise PermissionDenied()
     if matched is None:
         raise UnsupportedPath(f'no handler for route "{request.path}". route entry not found.')

@@ -80,12 +80,11 @@ class Backend:
         data.validate()
         response = await operation.handler(request, data)
         unknown = [] if route.path.takes_arbitrary_input else data.unknown_fields()
-        if unknown and request.operation in (
-            Operation.CREATE, Operation.UPDATE, Operation.PATCH
-        ):
-            warning = f"Endpoint ignored these unrecognized parameters: [{' '.join(unknown)}]"
-            response = response or Response()
-            response.warnings.append(warning)
+        if unknown and response is not None:
+            # Vault only warns when the handler answers; a 204 stays a 204.
+            response.warnings.append(
+                f"Endpoint ignored these unrecognized parameters: [{' '.join(unknown)}]"
+            )
         return response
 
     def help_response(self, request_path: str, path: Path) -> Response:

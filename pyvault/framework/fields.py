@@ -83,6 +83,25 @@ class CoercionError(ValueError):
     pass
 
 
+def go_type(value: Any) -> str:
+    """The Go type name a decoded JSON value has inside Vault (for error texts)."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "float64"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list | tuple):
+        return "[]interface {}"
+    if isinstance(value, dict):
+        return "map[string]interface {}"
+    return "interface {}"
+
+
+def unconvertible(expected: str, value: Any) -> CoercionError:
+    return CoercionError(f"'' expected type '{expected}', got unconvertible type '{go_type(value)}'")
+
+
 def parse_bool(value: Any) -> bool:
     """Go's strconv.ParseBool plus JSON numbers, as Vault's field decoder accepts."""
     if isinstance(value, bool):
@@ -95,7 +114,8 @@ def parse_bool(value: Any) -> bool:
             return True
         if lowered in ("0", "f", "F", "false", "FALSE", "False", ""):
             return False
-    raise CoercionError(f"cannot parse '{value}' as bool")
+        raise CoercionError("'' cannot parse value as 'bool': strconv.ParseBool: invalid syntax")
+    raise unconvertible("bool", value)
 
 
 def parse_int(value: Any) -> int:
@@ -105,7 +125,9 @@ def parse_int(value: Any) -> int:
         return value
     if isinstance(value, float):
         if value != int(value):
-            raise CoercionError(f"cannot parse '{value}' as int")
+            raise CoercionError(
+                "'' cannot parse value as 'int': strconv.ParseInt: invalid syntax"
+            )
         return int(value)
     if isinstance(value, str):
         text = value.strip()
@@ -114,20 +136,16 @@ def parse_int(value: Any) -> int:
         try:
             return int(text, 0) if text.lower().startswith(("0x", "0o", "0b")) else int(text)
         except ValueError:
-            try:
-                as_float = float(text)
-            except ValueError:
-                raise CoercionError(f"cannot parse '{value}' as int") from None
-            if as_float != int(as_float):
-                raise CoercionError(f"cannot parse '{value}' as int") from None
-            return int(as_float)
-    raise CoercionError(f"cannot parse '{value}' as int")
+            raise CoercionError(
+                "'' cannot parse value as 'int': strconv.ParseInt: invalid syntax"
+            ) from None
+    raise unconvertible("int", value)
 
 
 def parse_duration_seconds(value: Any) -> int:
     """Durations arrive as seconds (int or numeric string) or Go duration strings."""
     if isinstance(value, bool):
-        raise CoercionError(f"cannot parse '{value}' as duration")
+        raise unconvertible("int64", value)
     if isinstance(value, int | float):
         return int(value)
     if isinstance(value, str):
@@ -135,9 +153,9 @@ def parse_duration_seconds(value: Any) -> int:
             return 0
         try:
             return int(parse_duration(value))
-        except ValueError as exc:
-            raise CoercionError(str(exc)) from None
-    raise CoercionError(f"cannot parse '{value}' as duration")
+        except ValueError:
+            raise CoercionError(f'time: invalid duration "{value}"') from None
+    raise unconvertible("int64", value)
 
 
 def parse_string(value: Any) -> str:
@@ -151,7 +169,7 @@ def parse_string(value: Any) -> str:
         )
     if value is None:
         return ""
-    raise CoercionError(f"cannot parse '{value}' as string")
+    raise unconvertible("string", value)
 
 
 def parse_string_slice(value: Any, comma: bool) -> list[str]:
@@ -174,7 +192,7 @@ def parse_string_slice(value: Any, comma: bool) -> list[str]:
         return out
     if isinstance(value, int | float) and not isinstance(value, bool):
         return [parse_string(value)]
-    raise CoercionError(f"cannot parse '{value}' as a list of strings")
+    raise unconvertible("[]string", value)
 
 
 def parse_map(value: Any) -> dict[str, Any]:
@@ -188,10 +206,10 @@ def parse_map(value: Any) -> dict[str, Any]:
         try:
             decoded = json.loads(value)
         except ValueError:
-            raise CoercionError(f"cannot parse '{value}' as a map") from None
+            raise unconvertible("map[string]interface {}", value) from None
         if isinstance(decoded, dict):
             return decoded
-    raise CoercionError(f"cannot parse '{value}' as a map")
+    raise unconvertible("map[string]interface {}", value)
 
 
 def parse_kv_pairs(value: Any) -> dict[str, str]:
@@ -199,10 +217,10 @@ def parse_kv_pairs(value: Any) -> dict[str, str]:
         return {str(k): parse_string(v) for k, v in value.items()}
     pairs = parse_string_slice(value, comma=False)
     result: dict[str, str] = {}
-    for pair in pairs:
+    for index, pair in enumerate(pairs):
         key, sep, item = pair.partition("=")
         if not sep:
-            raise CoercionError(f"invalid key value pair '{pair}'")
+            raise CoercionError(f"invalid key pair at index {index}")
         result[key] = item
     return result
 
@@ -233,4 +251,7 @@ def coerce(field_type: FieldType, value: Any) -> Any:
 
 
 def conversion_error(name: str, value: Any, error: Exception) -> InvalidRequest:
-    return InvalidRequest(f'error converting input {value} for field "{name}": {error}')
+    """Vault's wording, which clients and tests match on."""
+    return InvalidRequest(
+        f'Field validation failed: error converting input for field "{name}": {error}'
+    )

@@ -41,6 +41,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--connections", type=int, default=64, help="wrk connections (64)")
     p.add_argument("--threads", type=int, default=1, help="wrk threads (1: wrk has one core)")
     p.add_argument("--secrets", type=int, default=1000, help="KV secrets k0..kN-1 (1000)")
+    p.add_argument("--token", choices=("policy", "root"), default="policy",
+                   help="the load's token: one holding policy bench (default), or root")
     p.add_argument("--profile", action="store_true",
                    help="after each scenario, one more unmeasured run of pyvault under py-spy")
     p.add_argument("--out", type=Path, default=ROOT / "bench-results", help="results folder")
@@ -114,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         load=Load(args.duration, args.connections, args.threads, load_core),
         secrets=args.secrets, server_core=SERVER_CORE, workdir=workdir,
         profile_dir=(args.out / f"{stamp}-profile") if args.profile else None,
+        token=args.token,
     )
     if plan.profile_dir is not None:
         plan.profile_dir.mkdir(parents=True, exist_ok=True)
@@ -154,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
                    "rounds": plan.rounds, "duration_s": plan.load.duration,
                    "warmup_s": plan.warmup, "connections": plan.load.connections,
                    "wrk_threads": plan.load.threads, "secrets": plan.secrets,
+                   "token": plan.token,
                    "server_core": SERVER_CORE, "wrk_core": load_core},
         "servers": results.servers, "skipped": results.skipped, "notes": results.notes,
         "profiles": results.profiles,

@@ -29,6 +29,7 @@ class Plan:
     server_core: int
     workdir: Path
     profile_dir: Path | None
+    token: str = "policy"  # "policy": a token holding policy bench; "root"
 
     def modes(self) -> list[str]:
         return [m for m in ("dev", "durable") if any(t.mode == m for t in self.targets)]
@@ -100,11 +101,13 @@ class ModeRun:
             self.prepared[spec.name] = prepare(server, self.plan.secrets)
             for why in self.prepared[spec.name].missing.values():
                 self.progress.say(f"    not prepared: {why}")
-        if all(p.bench_token for p in self.prepared.values()):
+        if self.plan.token == "policy" and all(p.bench_token for p in self.prepared.values()):
             self.tokens = {n: str(p.bench_token) for n, p in self.prepared.items()}
             return
         self.tokens = {n: p.root for n, p in self.prepared.items()}
-        note = f"{self.mode}: the load uses the root token (no policy-bound token on every server)"
+        why = ("--token root" if self.plan.token == "root"
+               else "no policy-bound token on every server")
+        note = f"{self.mode}: the load uses the root token ({why})"
         self.results.notes.append(note)
         self.progress.say(f"    {note}")
 

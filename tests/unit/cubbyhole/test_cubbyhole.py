@@ -9,7 +9,7 @@ import pytest
 from pyvault.builtin.secrets.cubbyhole.backend import cubbyhole_backend, destroy_cubbyhole
 from pyvault.crypto.random import SystemRandom
 from pyvault.framework.backend import Backend
-from pyvault.logical.errors import InternalError, InvalidRequest
+from pyvault.logical.errors import InvalidRequest
 from pyvault.logical.operation import Operation
 from pyvault.logical.request import Request
 from pyvault.logical.response import Response
@@ -136,14 +136,14 @@ async def test_existence_check_tells_create_from_update(
         (Operation.READ, "", {}, "missing path"),
     ],
 )
-async def test_vault_errors_are_500s_wrapped_like_multierror(
+async def test_bad_input_is_a_400_with_vaults_multierror_text(
     backend: Backend, storage: StorageView, operation: Operation, path: str,
     data: dict[str, Any], message: str,
 ) -> None:
-    # Vault's handlers return plain errors here, which clients see as 500s.
-    with pytest.raises(InternalError) as caught:
+    # Vault answers 500 here; it is bad input, so pyvault answers 400 with Vault's text.
+    with pytest.raises(InvalidRequest) as caught:
         await call(backend, storage, operation, path, data)
-    assert caught.value.status == 500
+    assert caught.value.status == 400
     assert caught.value.messages == [f"1 error occurred:\n\t* {message}\n\n"]
 
 
@@ -151,7 +151,7 @@ async def test_a_request_without_a_token_entry_fails_closed(
     backend: Backend, storage: StorageView
 ) -> None:
     for operation in (Operation.READ, Operation.UPDATE, Operation.DELETE, Operation.LIST):
-        with pytest.raises(InternalError) as caught:
+        with pytest.raises(InvalidRequest) as caught:
             await call(backend, storage, operation, "foo", {"a": 1}, token=None)
         assert caught.value.messages == ["1 error occurred:\n\t* client token empty\n\n"]
 

@@ -16,7 +16,7 @@ from pyvault.builtin.secrets.cubbyhole.storage import (
 from pyvault.framework.field_data import FieldData
 from pyvault.framework.fields import Field, FieldType
 from pyvault.framework.path import Path, ops
-from pyvault.logical.errors import InternalError, InvalidRequest, multierror
+from pyvault.logical.errors import InvalidRequest, multierror
 from pyvault.logical.request import Request
 from pyvault.logical.response import Response
 
@@ -28,8 +28,9 @@ DEPRECATED_RESPONSE_READ = (
 )
 
 
-def _failure(message: str) -> InternalError:
-    return InternalError(multierror(message))
+def _failure(message: str) -> InvalidRequest:
+    """Vault answers these with 500; they are bad input, so pyvault says 400 (same text)."""
+    return InvalidRequest(multierror(message))
 
 
 def _owner(request: Request) -> str:
