@@ -143,6 +143,7 @@ async def _dev_unseal(core: Core, root_token_id: str, address: str) -> None:
     result = await core.initialize(1, 1, root_token_id or None)
     key = base64.b64encode(result.keys[0]).decode()
     await core.unseal(key)
+    await core.mount_dev_secrets()
     print(
         "WARNING: dev mode. All data lives in memory and is lost on exit; the server\n"
         "starts initialised and unsealed with a single unseal key. Never use it in\n"

@@ -20,12 +20,11 @@ class AccessCheck:
     def allows(
         self, operation: Operation, path: str, data: Mapping[str, Any], is_root_path: bool
     ) -> bool:
-        op = "read" if operation is Operation.HELP else operation.value
+        op = "read" if operation in (Operation.HELP, Operation.HEAD) else operation.value
         return self._acl.allow_operation(op, path, data, is_root_path=is_root_path).allowed
 
     def any_capability(self, path: str) -> bool:
         return self._acl.capabilities(path) != ["deny"]
 
     def any_capability_below(self, prefix: str) -> bool:
-        # A mount is visible when the token can do something at its root.
-        return self.any_capability(prefix)
+        return self._acl.has_mount_access(prefix)

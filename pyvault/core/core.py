@@ -41,6 +41,8 @@ from pyvault.util.ids import new_uuid
 log = logging.getLogger("pyvault.core")
 
 CLUSTER_INFO_PATH = "core/cluster/local/info"
+# Static-secret engines: a TTL in their answer is a hint for clients, not a lease.
+PASSTHROUGH_TYPES = frozenset({"kv", "generic"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -211,6 +213,13 @@ class Core:
         self.barrier.seal()
         self.ceremony.reset_progress()
 
+    async def mount_dev_secrets(self) -> None:
+        """Dev mode, as Vault's: KV version 2 at ``secret/``."""
+        entry = self.mounts.new_entry("secret/", "kv", is_auth=False)
+        entry.description = "key/value secret storage"
+        entry.options = {"version": "2"}
+        await self.mounts.mount(entry)
+
     # ---- services the pipeline and backends use --------------------------------------
 
     def token_backend(self, system: SystemView) -> Backend:
@@ -257,7 +266,8 @@ class Core:
         self, routed: Request, original: Request, response: Response | None
     ) -> Response | None:
         """Lease registration, then response wrapping."""
-        if response is not None and response.secret is not None and routed.token_entry:
+        if (response is not None and response.secret is not None and routed.token_entry
+                and routed.mount_type not in PASSTHROUGH_TYPES):
             await self._register_secret(routed, original, response)
         if original.wrap_ttl > 0:
             return await self.wrapper.wrap(

@@ -73,6 +73,10 @@ class MountTable:
                 entries = [self._new_entry(d.path, d.type, d.description, is_auth=is_auth,
                                            local=d.local, seal_wrap=d.seal_wrap)
                            for d in defaults]
+                for entry in entries:
+                    if entry.type == "system":
+                        # Vault passes Accept through to sys/ (the metrics endpoint uses it).
+                        entry.extra_config["passthrough_request_headers"] = ["Accept"]
             else:
                 entries = [MountEntry.from_record(r) for r in msgpack.unpackb(raw)]
             for entry in entries:
@@ -150,7 +154,7 @@ class MountTable:
         entry = self._entries[source]
         for hook in self.before_unmount:
             await hook(entry)
-        self.check_free_except(target, source)
+        self.check_free_except(target, "")
         self._router.unmount(source)
         del self._entries[source]
         entry.path = target

@@ -102,6 +102,10 @@ class CoreSystem:
     async def seal_from_request(self, request: Request) -> None:
         await self._core.seal()
 
+    async def step_down(self) -> None:
+        """Without HA storage there is no lock to give up (Vault answers 204 too)."""
+        log.info("core: step-down requested; this node has no HA lock to release")
+
     async def rotate_barrier(self) -> KeyStatus:
         term = await self._core.barrier.rotate()
         log.info("core: barrier key rotated to term %d", term.term)
@@ -141,11 +145,8 @@ class CoreSystem:
             await self._core.mounts.reload(entry)
 
     async def upgrade_mount(self, entry: MountEntry, old_version: str) -> None:
-        """KV v1 → v2: convert the data in place, then serve it with the v2 engine."""
-        from pyvault.builtin.secrets.kv.upgrade import upgrade_v1_to_v2
-        from pyvault.logical.storage import StorageView
-
-        await upgrade_v1_to_v2(StorageView(self._core.barrier, entry.storage_prefix))
+        """KV v1 → v2: swap in the v2 engine at once; it converts the v1 data before
+        it serves its first request (requests wait), so no v1 write can slip past."""
         await self.save_mount(entry, reload=True)
 
     def system_default_lease_ttl(self) -> int:
@@ -155,30 +156,40 @@ class CoreSystem:
         return self._core.config.max_lease_ttl
 
     async def ui_mounts(self, request: Request) -> dict[str, dict[str, object]]:
-        """Mounts the caller can use: all for a token with access, else the
-        ``listing_visibility = "unauth"`` ones."""
-        token = await self._core.tokens.lookup(request.client_token) \
-            if request.client_token else None
+        """Without a token: only ``listing_visibility = "unauth"`` mounts, in brief.
+        With a token: every mount the token can use, in full."""
+        core = self._core
+        token = None
+        if request.client_token:
+            token = await core.tokens.lookup(request.client_token)
+            if token is None:
+                raise PermissionDenied()
         result: dict[str, dict[str, object]] = {"auth": {}, "secret": {}}
         for auth, key in ((True, "auth"), (False, "secret")):
-            for entry in self._core.mounts.entries(auth=auth):
-                visible = entry.extra_config.get("listing_visibility") == "unauth"
-                if token is not None and not visible:
-                    visible = await self._core.can_access_mount(token, entry.path)
-                if visible:
+            for entry in core.mounts.entries(auth=auth):
+                listed = entry.extra_config.get("listing_visibility") == "unauth"
+                if token is None:
+                    if listed:
+                        result[key][entry.relative_path] = {
+                            "description": entry.description,
+                            "options": entry.options,
+                            "type": entry.type,
+                        }
+                elif listed or await core.can_access_mount(token, entry.path):
                     result[key][entry.relative_path] = entry.view()
         return result
 
     async def ui_mount(self, request: Request, path: str) -> MountEntry:
         core = self._core
         token = await core.tokens.lookup(request.client_token) if request.client_token else None
+        if token is None:
+            raise PermissionDenied()
         full = path if path.endswith("/") else path + "/"
         entry = core.mounts.owner_of(path) or core.mounts.owner_of(full)
-        if entry is None or token is None or not await core.can_access_path(token, path):
+        if entry is None or not await core.can_access_mount(token, entry.path):
             shown = entry.path if entry else full
             raise PermissionDenied(
                 "preflight capability check returned 403, please ensure client's policies "
                 f'grant access to path "{shown}"'
             )
         return entry
-

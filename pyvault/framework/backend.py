@@ -47,6 +47,16 @@ class Backend:
             captures = candidate.match(path)
             if captures is not None:
                 return Route(candidate, captures)
+        if path.endswith("/"):
+            # List requests end in "/" (the HTTP layer adds it); a path declared
+            # without the slash serves them too, as Vault's "/?$" patterns do.
+            trimmed = path[:-1]
+            for candidate in self._routes:
+                if Operation.LIST not in candidate.operations:
+                    continue
+                captures = candidate.match(trimmed)
+                if captures is not None:
+                    return Route(candidate, captures)
         return None
 
     def field_data(self, request: Request, route: Route) -> FieldData:

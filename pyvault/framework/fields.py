@@ -99,7 +99,9 @@ def go_type(value: Any) -> str:
 
 
 def unconvertible(expected: str, value: Any) -> CoercionError:
-    return CoercionError(f"'' expected type '{expected}', got unconvertible type '{go_type(value)}'")
+    return CoercionError(
+        f"'' expected type '{expected}', got unconvertible type '{go_type(value)}'"
+    )
 
 
 def parse_bool(value: Any) -> bool:

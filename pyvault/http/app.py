@@ -14,7 +14,7 @@ from pyvault.http.envelope import empty_response, error_response
 from pyvault.http.logical import build_request, handle_logical
 from pyvault.http.parser import accept_any_method
 from pyvault.http.sys_raw import RAW_ROUTES
-from pyvault.logical.errors import VaultError, status_of
+from pyvault.logical.errors import CodedError, InvalidRequest, VaultError, status_of
 
 CORE = web.AppKey("core", Core)
 LISTENER = web.AppKey("listener", ListenerConfig)
@@ -77,7 +77,9 @@ async def dispatch(
         if request.method not in methods:
             return error_response(405, [])
         return await handler(request, core, body)
-    if path == "sys/seal" and core.sealed and request.method in ("PUT", "POST"):
+    if request.method == "PATCH":
+        check_patch_content_type(request)
+    if path in ("sys/seal", "sys/step-down") and core.sealed and request.method in ("PUT", "POST"):
         return empty_response(204)  # sealing a sealed vault is a no-op, as Vault's
     if path == "sys/seal" and request.method not in ("PUT", "POST"):
         return error_response(405, [])
@@ -85,7 +87,27 @@ async def dispatch(
     return await handle_logical(core, logical)
 
 
+def check_patch_content_type(request: web.Request) -> None:
+    """Vault checks this before anything else, sealed or not."""
+    content_type = request.headers.get("Content-Type", "")
+    media = content_type.split(";", 1)[0].strip().lower()
+    if not media:
+        raise InvalidRequest("mime: no media type")
+    if media != "application/merge-patch+json":
+        raise CodedError(
+            415,
+            "PATCH requires Content-Type of application/merge-patch+json, "
+            f"provided {content_type}",
+        )
+
+
 async def not_found(request: web.Request) -> web.StreamResponse:
+    if request.path == "/":
+        response = web.Response(status=404, text="404 page not found\n",
+                                headers={"Cache-Control": "no-store",
+                                         "X-Content-Type-Options": "nosniff"})
+        response.content_type = "text/plain"
+        return response
     return error_response(404, [])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -22,9 +23,37 @@ def loads_body(raw: bytes, prefix: str = "failed to decode JSON input") -> Any:
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise InvalidRequest(f"{prefix}: {_describe(raw, exc)}") from None
+        value = _go_lenient(raw)
+        if value is _FAILED:
+            raise InvalidRequest(f"{prefix}: {_describe(raw, exc)}") from None
     if _too_deep(value):
         raise InvalidRequest(f"{prefix}: JSON input exceeds allowed nesting depth")
+    return value
+
+
+_FAILED = object()
+
+
+def _go_lenient(raw: bytes) -> Any:
+    """What Go's json.Decoder still accepts: invalid UTF-8 inside strings (read as
+    U+FFFD) and further JSON values after the first (ignored)."""
+    text = raw.decode("utf-8", "replace")
+    decoder = json.JSONDecoder(parse_float=_finite_float)
+    try:
+        value, end = decoder.raw_decode(text, len(text) - len(text.lstrip()))
+        rest = text[end:].strip()
+        while rest:
+            _, used = decoder.raw_decode(rest)
+            rest = rest[used:].strip()
+    except (ValueError, RecursionError):
+        return _FAILED
+    return _FAILED if _too_deep(value) else value
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError("number out of range")
     return value
 
 

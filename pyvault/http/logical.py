@@ -9,7 +9,7 @@ from aiohttp import web
 from pyvault.core.core import Core
 from pyvault.http.envelope import empty_response, envelope, error_response, json_response
 from pyvault.http.jsonio import loads_body
-from pyvault.logical.errors import InvalidRequest, UnsupportedOperation
+from pyvault.logical.errors import CodedError, InvalidRequest
 from pyvault.logical.operation import Operation
 from pyvault.logical.request import Connection, Request
 from pyvault.logical.response import Response
@@ -17,13 +17,14 @@ from pyvault.util.durations import parse_duration
 
 _VERBS = {
     "GET": Operation.READ,
+    "HEAD": Operation.HEAD,
     "POST": Operation.UPDATE,
     "PUT": Operation.UPDATE,
     "DELETE": Operation.DELETE,
     "LIST": Operation.LIST,
     "PATCH": Operation.PATCH,
 }
-_QUERY_DATA_OPS = (Operation.READ, Operation.LIST, Operation.DELETE)
+_QUERY_DATA_OPS = (Operation.READ, Operation.LIST, Operation.DELETE, Operation.HEAD)
 
 
 def client_token(request: web.Request) -> str:
@@ -40,7 +41,7 @@ def client_token(request: web.Request) -> str:
 def operation_for(request: web.Request) -> Operation:
     operation = _VERBS.get(request.method)
     if operation is None:
-        raise UnsupportedOperation()
+        raise CodedError(405)
     if operation is Operation.READ and request.query.get("list", "").lower() in ("true", "1"):
         return Operation.LIST
     if request.query.get("help", "") in ("1", "true"):

@@ -13,6 +13,9 @@ class Operation(StrEnum):
     DELETE = "delete"
     LIST = "list"
     HELP = "help"
+    # HTTP HEAD on a logical path: authenticated and routed like a read, then
+    # refused by the backend with 405, as Vault does.
+    HEAD = "head"
     RENEW = "renew"
     REVOKE = "revoke"
     ROLLBACK = "rollback"

@@ -162,6 +162,21 @@ class ACL:
             return prefix_perms
         return best[1]
 
+    def has_mount_access(self, mount_path: str) -> bool:
+        """Vault's ``hasMountAccess``: may the UI/CLI show this mount to the token?
+
+        True when the mount path itself grants something, or any exact or prefix
+        rule below it grants a non-deny capability, or a wildcard rule covers it.
+        """
+        if self._is_root or self.capabilities(mount_path) != ["deny"]:
+            return True
+        for table in (self._exact, self._prefix):
+            for rule_path, perms in table.items():
+                if rule_path.startswith(mount_path) and _grants(perms):
+                    return True
+        covering = self._non_exact(mount_path)
+        return covering is not None and _grants(covering)
+
     def capabilities(self, path: str) -> list[str]:
         """What ``sys/capabilities`` answers for ``path`` (sorted; ``["deny"]`` if none)."""
         if self._is_root:
@@ -197,6 +212,11 @@ class ACL:
         if result.allowed and is_root_path and not result.root_privs:
             return AuthResult(allowed=False, denied_reason="sudo capability required")
         return result
+
+
+def _grants(perms: Permissions) -> bool:
+    caps = perms.capabilities
+    return not caps & Capability.DENY and bool(caps & ~Capability.DENY)
 
 
 def _check(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import msgpack
 
 from pyvault.logical.errors import InvalidRequest
-from pyvault.logical.storage import Storage
+from pyvault.logical.storage import Storage, collect_keys
 from pyvault.policy.acl import ACL
 from pyvault.policy.defaults import (
     DEFAULT_POLICY,
@@ -60,41 +60,48 @@ class PolicyStore:
         self._parsed.clear()
         self._acls.clear()
         if await self._storage.get(ACL_PREFIX + DEFAULT_POLICY_NAME) is None:
-            await self._write(StoredPolicy(DEFAULT_POLICY_NAME, DEFAULT_POLICY.strip() + "\n",
-                                           1, self._clock.now()))
+            await self._write(StoredPolicy(DEFAULT_POLICY_NAME, DEFAULT_POLICY, 1,
+                                           self._clock.now()))
 
     def unload(self) -> None:
         self._parsed.clear()
         self._acls.clear()
 
     async def names(self) -> list[str]:
-        stored = [n for n in await self._storage.list(ACL_PREFIX) if not n.endswith("/")]
-        return sorted({*stored, ROOT_POLICY_NAME})
+        """Sorted names (nested ones like ``team/app`` included), ``root`` last: Vault's order."""
+        stored = await collect_keys(self._storage, ACL_PREFIX)
+        names = sorted(key[len(ACL_PREFIX):] for key in stored)
+        return [n for n in names if n != ROOT_POLICY_NAME] + [ROOT_POLICY_NAME]
 
     async def get(self, name: str) -> StoredPolicy | None:
         name = normalize_policy_name(name)
         if name == RESPONSE_WRAPPING_POLICY_NAME:
             return StoredPolicy(name, RESPONSE_WRAPPING_POLICY, 1, 0.0)
         if name == ROOT_POLICY_NAME:
-            return None
+            return StoredPolicy(name, "", 0, 0.0)
         raw = await self._storage.get(ACL_PREFIX + name)
         return StoredPolicy.deserialize(raw) if raw is not None else None
 
-    async def set(self, name: str, text: str, cas: int | None = None) -> StoredPolicy:
+    async def set(
+        self, name: str, text: str, cas: int | None = None, cas_required: bool | None = None
+    ) -> StoredPolicy:
         name = normalize_policy_name(name)
         if name in (ROOT_POLICY_NAME, RESPONSE_WRAPPING_POLICY_NAME):
             raise InvalidRequest(f'cannot update "{name}" policy')
         parse_policy(name, text)  # raises PolicyError with Vault's text
         current = await self.get(name)
         version = current.version if current else 0
-        if cas is not None and cas != version:
-            raise InvalidRequest(
-                f"check-and-set parameter did not match the current version: {cas} != {version}"
-            )
         if current is not None and current.cas_required and cas is None:
             raise InvalidRequest("check-and-set parameter required for this call")
-        stored = StoredPolicy(name, text, version + 1, self._clock.now(),
-                              current.cas_required if current else False)
+        if cas == -1 and current is not None:
+            raise InvalidRequest("check-and-set parameter set to -1 on existing entry")
+        if cas is not None and cas != -1 and cas != version:
+            raise InvalidRequest(
+                f"check-and-set parameter {cas} did not match the current version {version}"
+            )
+        if cas_required is None:
+            cas_required = current.cas_required if current else False
+        stored = StoredPolicy(name, text, version + 1, self._clock.now(), cas_required)
         await self._write(stored)
         return stored
 

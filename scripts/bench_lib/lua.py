@@ -39,7 +39,7 @@ function done(summary, latency, requests)
     f = f + t:get("s5xx")
     if e == "" then e = t:get("first_error") or "" end
   end
-  e = (string.gsub(e, '[%c"\\]', " "))
+  e = (string.gsub(string.gsub(e, '[%c\\]', " "), '"', "'"))
   local x = summary.errors
   local fl = math.floor
   io.write(string.format(

@@ -48,7 +48,8 @@ class CapabilityPaths:
         ]
 
     async def _answer(self, entry: TokenEntry, data: FieldData) -> Response:
-        paths = [*data.get_list("paths"), *data.get_list("path")]
+        # "paths" wins; the deprecated "path" is read only when "paths" is absent.
+        paths = data.get_list("paths") if data.given("paths") else data.get_list("path")
         if not paths:
             raise InvalidRequest("paths must be supplied")
         acl = await self._policies.acl(entry.policies)
@@ -74,6 +75,8 @@ class CapabilityPaths:
         return await self._answer(entry, data)
 
     async def _by_accessor(self, request: Request, data: FieldData) -> Response:
+        if not data.get_str("accessor"):
+            raise InvalidRequest("missing accessor")
         entry = await self._tokens.lookup_accessor(data.get_str("accessor"))
         if entry is None:
             raise InvalidRequest(multierror("invalid accessor"))

@@ -30,5 +30,5 @@ class InternalPaths:
     async def _read(self, request: Request, data: FieldData) -> Response:
         entry = await self._mounts.ui_mount(request, data.get_str("path"))
         view = entry.view()
-        view["path"] = entry.relative_path if not entry.is_auth else entry.path
+        view["path"] = entry.relative_path
         return Response(data=dict(sorted(view.items())))

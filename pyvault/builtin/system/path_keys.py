@@ -29,6 +29,12 @@ class KeyPaths:
                 description=ROTATE_DESC,
             ),
             Path(
+                patterns=("step-down",),
+                operations=ops(update=self._step_down),
+                synopsis=STEP_DOWN_SYN,
+                description=STEP_DOWN_DESC,
+            ),
+            Path(
                 patterns=("seal",),
                 operations=ops(update=self._seal),
                 synopsis=SEAL_SYN,
@@ -41,6 +47,9 @@ class KeyPaths:
 
     async def _rotate(self, request: Request, data: FieldData) -> None:
         await self._system.rotate_barrier()
+
+    async def _step_down(self, request: Request, data: FieldData) -> None:
+        await self._system.step_down()
 
     async def _seal(self, request: Request, data: FieldData) -> None:
         await self._system.seal_from_request(request)
@@ -60,6 +69,11 @@ ROTATE_SYN = "Rotates the backend encryption key used to persist data."
 ROTATE_DESC = (
     "Adds a new term to the barrier keyring. New writes use it; data written under "
     "older terms stays readable."
+)
+STEP_DOWN_SYN = "Cause the node to give up active status."
+STEP_DOWN_DESC = (
+    "An active node of a cluster gives up its lock so a standby takes over; a node "
+    "without HA storage has nothing to give up and answers 204."
 )
 SEAL_SYN = "Seals the server."
 SEAL_DESC = "Drops the keys from memory; an operator must unseal again with key shares."

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pyvault.builtin.system.mount_input import (
     PROTECTED,
     apply_config,
     apply_extra,
-    boolean,
     normalize,
     string_map,
     ttl,
@@ -16,7 +16,7 @@ from pyvault.builtin.system.mount_input import (
 from pyvault.builtin.system.ops import MountOps
 from pyvault.crypto.random import RandomSource
 from pyvault.framework.field_data import FieldData
-from pyvault.framework.fields import Field, FieldType
+from pyvault.framework.fields import Field, FieldType, conversion_error, unconvertible
 from pyvault.framework.path import Path, ops
 from pyvault.logical.errors import InvalidRequest, NotFound
 from pyvault.logical.mount_entry import LIST_CONFIG_KEYS, STRING_CONFIG_KEYS, MountEntry
@@ -50,6 +50,25 @@ _UPGRADE_WARNING = (
     "Upgrading mount from version {old} to version {new}. This mount will be unavailable "
     "for a brief period and will resume service shortly."
 )
+
+
+def _core_owned(path: str) -> bool:
+    """Mounts the core owns: nothing may move from or onto them."""
+    if path.startswith("auth/"):
+        return path in ("auth/", "auth/token/")
+    return path.startswith(PROTECTED)
+
+
+def check_kv_version(version: str) -> None:
+    """KV accepts version 1 or 2, given as a number string (Vault's texts)."""
+    try:
+        number = int(version) if version != "" else 0
+    except ValueError:
+        raise InvalidRequest(
+            f'unable to parse options: strconv.ParseInt: parsing "{version}": invalid syntax'
+        ) from None
+    if number not in (1, 2):
+        raise InvalidRequest(f"invalid version provided: {number}")
 
 
 class MountPaths:
@@ -89,6 +108,11 @@ class MountPaths:
                  synopsis="Status of a mount move."),
         ]
 
+    def _mounts_check_free(self, path: str) -> None:
+        for entry in self._mounts.mount_entries(auth=path.startswith("auth/")):
+            if path.startswith(entry.path) or entry.path.startswith(path):
+                raise InvalidRequest(f"path is already in use at {entry.relative_path}")
+
     # ---- listing and reading ----------------------------------------------------------
 
     def _listing(self, auth: bool) -> Response:
@@ -125,20 +149,24 @@ class MountPaths:
 
     async def _enable(self, data: FieldData, *, auth: bool) -> None:
         path = normalize(data.get_str("path"))
-        kind = data.get("type")
-        if not isinstance(kind, str) or not kind:
-            kind = data.get_str("plugin_name")
-        if not kind:
+        raw_kind = data.get("type")
+        if raw_kind is None or raw_kind == "":
+            raw_kind = data.get("plugin_name")
+        if raw_kind is None or raw_kind == "":
             raise InvalidRequest("backend type must be specified as a string")
-        options = string_map("options", data.get("options"))
+        kind = raw_kind if isinstance(raw_kind, str) else json.dumps(raw_kind)
+        raw_options = data.get("options")
+        options = None if raw_options is None else string_map("options", raw_options)
         if kind in ("kv-v1", "kv-v2"):
-            options["version"] = kind[-1]
+            options = {**(options or {}), "version": kind[-1]}
             kind = "kv"
         full = ("auth/" + path) if auth else path
         if not path or (not auth and path.startswith(PROTECTED)):
             raise InvalidRequest(f'cannot mount "{path}"')
         if auth and kind == "token":
             raise InvalidRequest("token credential backend cannot be instantiated")
+        if auth:
+            self._mounts_check_free(full)
         if not self._mounts.mount_type_known(kind, auth=auth):
             if not auth and kind in ("system", "cubbyhole", "identity", "token"):
                 raise InvalidRequest(f'mount type of "{kind}" is not mountable')
@@ -151,7 +179,8 @@ class MountPaths:
         entry.external_entropy_access = data.get_bool("external_entropy_access")
         config = data.get("config")
         if config is not None and not isinstance(config, dict):
-            raise InvalidRequest("invalid value for 'config': expected a map")
+            raise conversion_error("config", config, unconvertible(
+                "map[string]interface {}", config))
         apply_config(entry, config or {})
         await self._mounts.enable_mount(entry)
 
@@ -174,8 +203,8 @@ class MountPaths:
         entry = self._mounts.mount_entry(full)
         if entry is None:
             if reading:
-                raise InvalidRequest(f'cannot fetch sysview for path "{path}"')
-            raise InvalidRequest(f'tune of path "{path}" failed: no mount entry found')
+                raise InvalidRequest(f'cannot fetch sysview for path "{full}"')
+            raise InvalidRequest(f'tune of path "{full}" failed: no mount entry found')
         return entry
 
     def _tune_view(self, entry: MountEntry) -> Response:
@@ -211,39 +240,44 @@ class MountPaths:
         entry = self._tuned(normalize(data.get_str("path")), auth, False)
         default, maximum = entry.default_lease_ttl, entry.max_lease_ttl
         try:
-            if data.given("default_lease_ttl"):
+            # An empty string leaves the value as it is (the CLI sends every field).
+            if data.given("default_lease_ttl") and data.get("default_lease_ttl") != "":
                 default = ttl(data.get("default_lease_ttl"))
-            if data.given("max_lease_ttl"):
+            if data.given("max_lease_ttl") and data.get("max_lease_ttl") != "":
                 maximum = ttl(data.get("max_lease_ttl"))
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
-        effective_default = default or self._mounts.system_default_lease_ttl()
-        effective_max = maximum or self._mounts.system_max_lease_ttl()
-        if effective_max < effective_default:
+        if maximum and default > maximum:
             raise InvalidRequest(
-                f"backend max lease TTL of {effective_max} would be less than backend "
-                f"default lease TTL of {effective_default}"
+                f"backend max lease TTL of {maximum} would be less than backend "
+                f"default lease TTL of {default}"
             )
         warnings: list[str] = []
         upgrade_from: str | None = None
-        if data.given("options"):
+        new_options: dict[str, str] | None = None
+        if data.given("options") and data.get("options") is not None:
             options = string_map("options", data.get("options"))
             old = (entry.options or {}).get("version", "")
-            new = options.get("version", old)
-            if entry.type == "kv" and new != old:
-                if old == "2" and new in ("", "1"):
-                    raise InvalidRequest("cannot downgrade mount from version 2")
-                if new == "2":
+            if entry.type == "kv" and "version" in options:
+                new = options["version"]
+                check_kv_version(new)
+                if new != old and not (new == "1" and old == ""):
+                    if old == "2":
+                        raise InvalidRequest("cannot downgrade mount from version 2")
                     upgrade_from = old
-                    warnings.append(_UPGRADE_WARNING.format(old=old or 1, new=new))
+                    warnings.append(_UPGRADE_WARNING.format(old=old or 0, new=new))
             merged = dict(entry.options or {})
-            merged.update(options)
-            entry.options = merged
+            for key, value in options.items():
+                if value == "":
+                    merged.pop(key, None)  # an empty value removes the option
+                else:
+                    merged[key] = value
+            new_options = merged
         entry.default_lease_ttl, entry.max_lease_ttl = default, maximum
-        if data.given("description"):
-            entry.description = str(data.get("description") or "")
-        if data.given("force_no_cache"):
-            entry.force_no_cache = boolean("force_no_cache", data.get("force_no_cache"))
+        if new_options is not None:
+            entry.options = new_options
+        if data.given("description") and data.get("description") is not None:
+            entry.description = str(data.get("description"))
         apply_extra(entry, {k: v for k, v in data.raw.items()
                             if k in LIST_CONFIG_KEYS or k in STRING_CONFIG_KEYS})
         if upgrade_from is not None:
@@ -259,14 +293,10 @@ class MountPaths:
         if not isinstance(source, str) or not isinstance(target, str) or not source or not target:
             raise InvalidRequest("both 'from' and 'to' path must be specified as a string")
         source, target = normalize(source), normalize(target)
-        for candidate in (source, target):
-            is_auth = candidate.startswith("auth/")
-            if candidate.startswith(PROTECTED) and not (
-                is_auth and candidate != "auth/token/" and len(candidate) > len("auth/")
-            ):
-                raise InvalidRequest(f'cannot remount "{candidate}"')
-        if source.startswith("auth/") != target.startswith("auth/"):
-            raise InvalidRequest("cannot remount between secrets engines and auth methods")
+        if _core_owned(source):
+            raise InvalidRequest(f'cannot remount "{source}"')
+        if _core_owned(target) or source.startswith("auth/") != target.startswith("auth/"):
+            raise InvalidRequest(f"cannot remount to destination {target}")
         if self._mounts.mount_entry(source) is None:
             raise InvalidRequest(f'no matching mount at "{source}"')
         await self._mounts.move_mount(source, target)
@@ -278,6 +308,7 @@ class MountPaths:
             data={"migration_id": migration_id},
             warnings=["Mount move has been queued. Progress will be reported in Vault's "
                       "server log, tagged with the returned migration_id"],
+            legacy_top_level=True,
         )
 
     async def _remount_status(self, request: Request, data: FieldData) -> Response:

@@ -22,6 +22,8 @@ _BODY = {
     "policy": Field(description="The policy document, HCL or JSON (may be base64)."),
     "rules": Field(description="Legacy name of 'policy'."),
     "cas": Field(type=FieldType.INT, description="Check-and-set: the expected version."),
+    "cas_required": Field(type=FieldType.BOOL,
+                          description="Require a cas parameter on every later write."),
 }
 
 
@@ -40,13 +42,14 @@ class PolicyPaths:
 
     def paths(self) -> list[Path]:
         return [
-            Path(patterns=("policy",), operations=ops(read=self._list_legacy),
+            Path(patterns=("policy",), operations=ops(read=self._list_legacy,
+                                                      list=self._list_legacy),
                  synopsis="List the configured ACL policies."),
             Path(patterns=("policy/{name:.+}",), fields=_BODY,
                  operations=ops(read=self._read_legacy, update=self._write,
                                 delete=self._delete),
                  synopsis="Read, write or delete an ACL policy (legacy form)."),
-            Path(patterns=("policies/acl/", "policies/acl"), operations=ops(list=self._list),
+            Path(patterns=("policies/acl",), operations=ops(list=self._list),
                  synopsis="List the configured ACL policies."),
             Path(patterns=("policies/acl/{name:.+}",), fields=_BODY,
                  operations=ops(read=self._read, update=self._write, delete=self._delete),
@@ -83,16 +86,23 @@ class PolicyPaths:
         stored = await self._stored(data)
         return None if stored is None else Response(data=self._view(stored, "policy"))
 
-    async def _write(self, request: Request, data: FieldData) -> None:
-        text = data.get_str("policy") or data.get_str("rules")
+    async def _write(self, request: Request, data: FieldData) -> Response | None:
+        text = data.get_str("policy")
+        warnings: list[str] = []
+        if not text and data.get_str("rules"):
+            text = data.get_str("rules")
+            warnings.append("'rules' is deprecated, please use 'policy' instead")
         if not text:
             raise InvalidRequest("'policy' parameter not supplied or empty")
         cas, given = data.get_ok("cas")
+        cas_required, required_given = data.get_ok("cas_required")
         try:
             await self._policies.set(data.get_str("name"), decode_policy_text(text),
-                                     cas if given else None)
+                                     cas if given else None,
+                                     cas_required if required_given else None)
         except PolicyError as exc:
             raise InvalidRequest(str(exc)) from None
+        return Response(warnings=warnings) if warnings else None
 
     async def _delete(self, request: Request, data: FieldData) -> None:
         await self._policies.delete(data.get_str("name"))

@@ -297,3 +297,12 @@ async def test_concurrent_writers_of_one_secret_never_lose_a_version() -> None:
     numbers = sorted(w["version"] for w in written)
     assert numbers == list(range(2, 22))
     assert (await kv.meta("c"))["current_version"] == 21
+
+
+async def test_a_backend_given_another_storage_forgets_what_it_cached(kv: KV) -> None:
+    await kv.put("foo", {"a": 1})
+    other = KV()
+    other.backend = kv.backend
+    assert await other.read("data/foo") is None
+    await other.put("foo", {"b": 2})
+    assert await kv.value("foo") == {"a": 1}

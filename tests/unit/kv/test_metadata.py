@@ -229,3 +229,10 @@ async def test_existence_check_drives_create_for_new_keys(kv: KV) -> None:
     assert await kv.backend.exists(request) is False
     await kv.put("m", {"a": 1})
     assert await kv.backend.exists(request) is True
+
+
+async def test_versions_are_ordered_as_go_orders_map_keys(kv: KV) -> None:
+    for value in range(11):
+        await kv.put("many", {"v": value})
+    assert list((await kv.meta("many"))["versions"]) == ["10", "11", "2", "3", "4", "5", "6",
+                                                          "7", "8", "9"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -76,3 +77,10 @@ async def test_empty_mount_just_gets_the_marker() -> None:
     kv = KV()
     assert await kv.read("data/foo") is None
     assert kv.raw_keys() == [".kv2/upgrade"]
+
+
+async def test_concurrent_first_requests_share_one_upgrade(v1: KV) -> None:
+    v1.backend = v1.new_backend("2")
+    reads = await asyncio.gather(*(v1.value(path) for path in SECRETS))
+    assert reads == list(SECRETS.values())
+    assert (await v1.meta("foo"))["current_version"] == 1

@@ -6,9 +6,12 @@ from typing import Any
 
 import pytest
 
+from pyvault.builtin.secrets.kv.backend import kv_backend
+from pyvault.crypto.random import SystemRandom
 from pyvault.logical.errors import InvalidRequest
 from pyvault.logical.operation import Operation
-from tests.unit.kv.support import DEFAULT_TTL, KV, body
+from pyvault.logical.system_view import BackendConfig
+from tests.unit.kv.support import DEFAULT_TTL, KV, SystemView, body
 
 
 @pytest.fixture
@@ -132,3 +135,13 @@ async def test_unknown_query_parameters_are_reported_on_reads(kv: KV) -> None:
 async def test_unknown_version_option_is_refused_like_vault() -> None:
     with pytest.raises(InvalidRequest, match='nil backend of type "kv"'):
         KV(version="3")
+
+
+@pytest.mark.parametrize("options", [{}, {"version": ""}, {"version": "1"}])
+async def test_factory_picks_v1_without_version_2(options: dict[str, str]) -> None:
+    kv = KV(version="1")
+    kv.backend = kv_backend(BackendConfig(system=SystemView(), clock=kv.clock,
+                                          random=SystemRandom(), mount_type="kv",
+                                          options=options))
+    await kv.write("foo", {"a": 1})
+    assert body(await kv.read("foo")) == {"a": 1}

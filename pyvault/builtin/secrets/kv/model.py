@@ -137,7 +137,9 @@ class KeyMetadata:
             "metadata_cas_required": self.metadata_cas_required,
             "oldest_version": self.oldest_version,
             "updated_time": rfc3339_nano(self.updated_time),
-            "versions": {str(n): self.versions[n].view() for n in sorted(self.versions)},
+            # Go orders map keys as strings: "1", "10", "2".
+            "versions": {str(n): self.versions[n].view()
+                         for n in sorted(self.versions, key=str)},
         }
 
     def to_record(self) -> dict[str, Any]:

@@ -60,16 +60,18 @@ def schema(kinds: Mapping[str, tuple[Kind, str]]) -> dict[str, Field]:
 class Input:
     """The decoded fields of one request: ``get_ok`` answers like Vault's ``GetOk``."""
 
-    __slots__ = ("_given", "_values")
+    __slots__ = ("_given", "_kinds", "_values")
 
     def __init__(self, data: FieldData, kinds: Mapping[str, tuple[Kind, str]],
                  *, prefixed: bool) -> None:
+        self._kinds = kinds
         self._values: dict[str, Any] = {}
         self._given: set[str] = set()
-        for name, (kind, _) in kinds.items():
-            if name not in data.raw:
+        for name, raw in data.raw.items():
+            spec = kinds.get(name)
+            if spec is None:
                 continue
-            raw = data.raw[name]
+            kind = spec[0]
             try:
                 value = _DECODERS[kind](raw)
             except goparse.GoDecodeError as exc:
@@ -80,14 +82,16 @@ class Input:
                 continue  # Vault reports a null duration as "not given"
             self._values[name] = value
             self._given.add(name)
-        for name, (kind, _) in kinds.items():
-            self._values.setdefault(name, _ZERO[kind])
 
     def get(self, name: str) -> Any:
-        return self._values[name]
+        """The decoded value, else the kind's zero value (Vault's ``Get``)."""
+        if name in self._values:
+            return self._values[name]
+        zero = _ZERO[self._kinds[name][0]]
+        return list(zero) if isinstance(zero, list) else zero
 
     def get_ok(self, name: str) -> tuple[Any, bool]:
-        return self._values[name], name in self._given
+        return self.get(name), name in self._given
 
     def given(self, name: str) -> bool:
         return name in self._given

@@ -7,6 +7,7 @@ is read to the microsecond, which is all a float epoch can carry.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from pyvault.util.clock import Clock
 
@@ -17,6 +18,7 @@ def now_ns(clock: Clock) -> int:
     return round(clock.now() * 1_000_000) * 1_000
 
 
+@lru_cache(maxsize=4096)  # the same few timestamps are shown on every read
 def rfc3339_nano(nanos: int | None) -> str:
     """``2026-11-28T12:41:26.96918474Z``: trailing zeros trimmed, "" for no time."""
     if nanos is None:
