@@ -18,10 +18,18 @@ class AccessCheck:
         self._acl = acl
 
     def allows(
-        self, operation: Operation, path: str, data: Mapping[str, Any], is_root_path: bool
+        self,
+        operation: Operation,
+        path: str,
+        data: Mapping[str, Any],
+        is_root_path: bool,
+        wrap_ttl: int = 0,
     ) -> bool:
         op = "read" if operation in (Operation.HELP, Operation.HEAD) else operation.value
-        return self._acl.allow_operation(op, path, data, is_root_path=is_root_path).allowed
+        result = self._acl.allow_operation(
+            op, path, data, is_root_path=is_root_path, wrap_ttl=wrap_ttl or None
+        )
+        return result.allowed
 
     def any_capability(self, path: str) -> bool:
         return self._acl.capabilities(path) != ["deny"]

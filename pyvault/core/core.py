@@ -252,7 +252,8 @@ class Core:
     ) -> None:
         """Refuse unless the token's policies allow the operation (and sudo where needed)."""
         acl = await self.acl_for(entry)
-        if not acl.allows(request.operation, full_path, request.data, is_root_path):
+        if not acl.allows(request.operation, full_path, request.data, is_root_path,
+                          request.wrap_ttl):
             # ACL refusals come wrapped by go-multierror in Vault; a bad token does not.
             raise PermissionDenied(multierror("permission denied"))
 

@@ -22,9 +22,12 @@ _VERBS = {
     "PUT": Operation.UPDATE,
     "DELETE": Operation.DELETE,
     "LIST": Operation.LIST,
+    "SCAN": Operation.SCAN,
     "PATCH": Operation.PATCH,
 }
-_QUERY_DATA_OPS = (Operation.READ, Operation.LIST, Operation.DELETE, Operation.HEAD)
+_QUERY_DATA_OPS = (
+    Operation.READ, Operation.LIST, Operation.SCAN, Operation.DELETE, Operation.HEAD
+)
 
 
 def client_token(request: web.Request) -> str:
@@ -44,6 +47,8 @@ def operation_for(request: web.Request) -> Operation:
         raise CodedError(405)
     if operation is Operation.READ and request.query.get("list", "").lower() in ("true", "1"):
         return Operation.LIST
+    if operation is Operation.READ and request.query.get("scan", "").lower() in ("true", "1"):
+        return Operation.SCAN
     if request.query.get("help", "") in ("1", "true"):
         return Operation.HELP
     return operation
@@ -51,7 +56,9 @@ def operation_for(request: web.Request) -> Operation:
 
 def request_data(request: web.Request, operation: Operation, body: bytes) -> dict[str, Any]:
     if operation in _QUERY_DATA_OPS or operation is Operation.HELP:
-        data: dict[str, Any] = {k: v for k, v in request.query.items() if k not in ("list", "help")}
+        data: dict[str, Any] = {
+            k: v for k, v in request.query.items() if k not in ("list", "scan", "help")
+        }
         if operation is Operation.DELETE and body.strip():
             data.update(_body_object(body))
         return data
@@ -93,7 +100,7 @@ def build_request(
     request: web.Request, path: str, body: bytes, request_id: str
 ) -> Request:
     operation = operation_for(request)
-    if operation is Operation.LIST and not path.endswith("/"):
+    if operation in (Operation.LIST, Operation.SCAN) and not path.endswith("/"):
         path += "/"  # Vault's HTTP layer does this; list ACL rules rely on it
     peer = request.transport.get_extra_info("peername") if request.transport else None
     return Request(
@@ -114,7 +121,7 @@ def build_request(
 def to_http(response: Response | None, request: Request) -> web.Response:
     """Vault's rules: nothing to read → 404; a write with nothing to say → 204."""
     if response is None:
-        if request.operation in (Operation.READ, Operation.LIST):
+        if request.operation in (Operation.READ, Operation.LIST, Operation.SCAN):
             return error_response(404, [])
         return empty_response(204)
     if response.raw_body is not None:

@@ -12,6 +12,8 @@ class Operation(StrEnum):
     PATCH = "patch"
     DELETE = "delete"
     LIST = "list"
+    # OpenBao's recursive list. Engines that do not implement it answer 405.
+    SCAN = "scan"
     HELP = "help"
     # HTTP HEAD on a logical path: authenticated and routed like a read, then
     # refused by the backend with 405, as Vault does.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import msgpack
 
@@ -122,10 +123,14 @@ class PolicyStore:
             return cached
         if ROOT_POLICY_NAME in key:
             acl = ACL.root()
-        else:
-            policies = [p for p in [await self._policy(n) for n in key] if p is not None]
-            acl = ACL.compile(policies)
-        self._acls[key] = acl
+            self._acls[key] = acl
+            return acl
+        policies = [p for p in [await self._policy(n) for n in key] if p is not None]
+        now = datetime.fromtimestamp(self._clock.now(), UTC)
+        acl = ACL.compile(policies, now=now)
+        if not any(rule.expiration is not None for p in policies for rule in p.rules):
+            # Rules with an expiration make the answer time-dependent: never cached.
+            self._acls[key] = acl
         return acl
 
     async def _policy(self, name: str) -> Policy | None:

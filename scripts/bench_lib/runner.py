@@ -73,24 +73,44 @@ class ModeRun:
         self.tokens: dict[str, str] = {}
 
     def run(self) -> None:
+        """A server that dies mid-run (or is killed from outside) gets the mode restarted,
+        fresh, once: the scenario it died in is run again from its warm-up."""
         todo = list(self.plan.scenarios)
-        try:
-            self.start()
-            while todo:
-                self.scenario(todo[0])
-                todo.pop(0)
-        except (ServerError, OSError) as exc:
-            self.results.failed = True
-            self.progress.say(f"server failure: {exc}\n{getattr(exc, 'detail', '')}")
-            for scenario in todo:
-                self.skip(scenario, f"server failed: {exc}")
-        finally:
-            for server in self.servers:
-                server.stop()
+        for attempt in (1, 2):
+            try:
+                self.start()
+                while todo:
+                    self.scenario(todo[0])
+                    todo.pop(0)
+                return
+            except (ServerError, OSError) as exc:
+                self.results.failed = True
+                self.progress.say(f"server failure: {exc}\n{getattr(exc, 'detail', '')}")
+                if attempt == 2 or not todo:
+                    for scenario in todo:
+                        self.skip(scenario, f"server failed: {exc}")
+                    return
+                note = f"{self.mode}: servers restarted fresh at {todo[0].name} after: {exc}"
+                self.results.notes.append(note)
+                self.progress.say(f"    {note}")
+                self.forget(todo[0].name)
+            finally:
+                for server in self.servers:
+                    server.stop()
+                self.servers = []
+
+    def forget(self, scenario: str) -> None:
+        """Drop the measured rounds of a scenario that is run again."""
+        names = {spec.name for spec in self.plan.specs(self.mode)}
+        self.results.measurements = [m for m in self.results.measurements
+                                     if not (m.scenario == scenario and m.server in names)]
 
     def start(self) -> None:
         for spec in self.plan.specs(self.mode):
-            server = Server(spec, self.plan.workdir / spec.name, self.plan.server_core)
+            workdir = self.plan.workdir / spec.name
+            while workdir.exists():  # a restart: fresh storage
+                workdir = workdir.with_name(workdir.name + "+")
+            server = Server(spec, workdir, self.plan.server_core)
             self.servers.append(server)
             self.progress.say(f"==> starting {spec.name} (core {server.core}, "
                               f"127.0.0.1:{server.port})")

@@ -46,7 +46,8 @@ def test_coercion(kind: FieldType, raw: Any, expected: Any) -> None:
 )
 def test_bad_input_is_a_400_naming_the_field(kind: FieldType, raw: Any) -> None:
     data = FieldData({"x": raw}, {"x": Field(type=kind)})
-    with pytest.raises(InvalidRequest, match=r'Field validation failed: error converting input for field "x"'):
+    expected = r'Field validation failed: error converting input for field "x"'
+    with pytest.raises(InvalidRequest, match=expected):
         data.validate()
 
 
