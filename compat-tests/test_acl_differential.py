@@ -1,5 +1,5 @@
 """The differential ACL table, live: every case of tests/vectors/acl_cases.json (112
-policy sets × paths × operations, parameter constraints and wrapping TTLs, recorded
+policy sets, paths and operations, parameter constraints and wrapping TTLs, recorded
 from the reference) is replayed over HTTP — policies written, a token created with
 exactly those policies, sys/capabilities asked and the real requests made — and the
 answers must equal the recorded ones on both servers."""
