@@ -15,6 +15,7 @@ BackendFactory = Callable[[BackendConfig], Backend]
 SECRET_ENGINES: dict[str, str] = {
     "kv": "pyvault.builtin.secrets.kv.backend:kv_backend",
 }
+# Engines being built land here as their packages arrive (transit, pki, totp).
 # Types that exist but are mounted only by the core (sys/, cubbyhole/, identity).
 NOT_MOUNTABLE = frozenset({"system", "cubbyhole", "identity", "token"})
 AUTH_METHODS: dict[str, str] = {}

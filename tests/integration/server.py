@@ -89,6 +89,30 @@ class PyvaultServer:
                 time.sleep(0.05)
         raise RuntimeError(f"server did not start: {self.log_tail()}")
 
+    def start_tls(self, *args: str, cafile: Path, client: tuple[Path, Path]) -> None:
+        """Start a server whose only listener is HTTPS with client certificates."""
+        import ssl
+
+        context = ssl.create_default_context(cafile=str(cafile))
+        context.load_cert_chain(str(client[0]), str(client[1]))
+        env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONPATH=str(REPO_ROOT))
+        with (self.workdir / "server.log").open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "pyvault", "server", *args],
+                stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.workdir,
+            )
+        deadline = time.monotonic() + 20
+        url = f"https://127.0.0.1:{self.port}/v1/sys/seal-status"
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log_tail()}")
+            try:
+                urllib.request.urlopen(url, context=context, timeout=5).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"server did not start: {self.log_tail()}")
+
     def log_tail(self) -> str:
         path = self.workdir / "server.log"
         return path.read_text(errors="replace")[-3000:] if path.exists() else ""
