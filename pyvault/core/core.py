@@ -26,6 +26,7 @@ from pyvault.expiration.manager import ExpirationManager
 from pyvault.framework.backend import Backend
 from pyvault.logical.envelope import envelope
 from pyvault.logical.errors import InvalidRequest, PermissionDenied, Sealed, multierror
+from pyvault.logical.mount_entry import MountEntry
 from pyvault.logical.request import Request
 from pyvault.logical.response import Response
 from pyvault.logical.storage import Storage, StorageView
@@ -100,6 +101,7 @@ class Core:
         self.wrapper = ResponseWrapper(self.tokens, self._cubbyhole_view, self.clock, envelope)
         self.tokens.add_revoke_hook(self._destroy_cubbyhole)
         self.mounts = MountTable(self.barrier, self.router, self.random, self.system.make_backend)
+        self.mounts.before_unmount.append(self._revoke_mount_leases)
         self._sealed = True
         self._initialized: bool | None = None
         self.cluster_name = ""
@@ -239,6 +241,10 @@ class Core:
         if matched is None:
             raise Sealed()
         return matched[0].view
+
+    async def _revoke_mount_leases(self, entry: MountEntry) -> None:
+        """Disabling (or moving) a mount revokes every lease it issued, as Vault does."""
+        await self.expiration.revoke_prefix(entry.path, force=True)
 
     async def _destroy_cubbyhole(self, entry: TokenEntry) -> None:
         if not self._sealed:
