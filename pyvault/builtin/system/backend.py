@@ -11,8 +11,11 @@ from pyvault.builtin.system.path_mounts import MountPaths
 from pyvault.builtin.system.path_openapi import MountedPaths, OpenAPIPaths
 from pyvault.builtin.system.path_policy import PolicyPaths
 from pyvault.builtin.system.path_tools import ToolsPaths
-from pyvault.builtin.system.path_wrapping import WRAPPING_UNAUTHENTICATED_PATHS, WrappingPaths
-from pyvault.core.wrapping import ResponseWrapper
+from pyvault.builtin.system.path_wrapping import (
+    WRAPPING_UNAUTHENTICATED_PATHS,
+    WrappingOps,
+    WrappingPaths,
+)
 from pyvault.crypto.random import RandomSource
 from pyvault.expiration.manager import ExpirationManager
 from pyvault.framework.backend import Backend
@@ -51,7 +54,7 @@ def system_backend(
     tokens: TokenLookup,
     mounted: MountedPaths,
     expiration: ExpirationManager,
-    wrapper: ResponseWrapper,
+    wrapper: WrappingOps,
 ) -> Backend:
     return Backend(
         paths=[
