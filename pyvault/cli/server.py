@@ -12,43 +12,15 @@ import ssl
 import sys
 from dataclasses import replace
 
-from aiohttp import web
-
 from pyvault.config import ConfigError, ListenerConfig, ServerConfig, StorageConfig, load_config
 from pyvault.core.core import Core, CoreConfig
-from pyvault.http.app import build_app
+from pyvault.http.listeners import Listeners
 from pyvault.physical import create_backend
 from pyvault.physical.errors import PhysicalError
 
 log = logging.getLogger("pyvault.server")
-_TLS_VERSIONS = {
-    "tls10": ssl.TLSVersion.TLSv1,
-    "tls11": ssl.TLSVersion.TLSv1_1,
-    "tls12": ssl.TLSVersion.TLSv1_2,
-    "tls13": ssl.TLSVersion.TLSv1_3,
-}
 _LEVELS = {"trace": logging.DEBUG, "debug": logging.DEBUG, "info": logging.INFO,
            "warn": logging.WARNING, "warning": logging.WARNING, "error": logging.ERROR}
-
-
-def split_address(address: str) -> tuple[str, int]:
-    host, _, port = address.rpartition(":")
-    return host.strip("[]") or "0.0.0.0", int(port)
-
-
-def tls_context(listener: ListenerConfig) -> ssl.SSLContext | None:
-    if listener.tls_disable:
-        return None
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.minimum_version = _TLS_VERSIONS[listener.tls_min_version]
-    assert listener.tls_cert_file and listener.tls_key_file
-    context.load_cert_chain(listener.tls_cert_file, listener.tls_key_file)
-    if listener.tls_client_ca_file:
-        context.load_verify_locations(listener.tls_client_ca_file)
-        context.verify_mode = ssl.CERT_OPTIONAL
-    if listener.tls_require_and_verify_client_cert:
-        context.verify_mode = ssl.CERT_REQUIRED
-    return context
 
 
 def dev_config(config: ServerConfig, listen_address: str) -> ServerConfig:
@@ -110,19 +82,11 @@ async def _run(config: ServerConfig, dev: bool, dev_root_token_id: str) -> int:
         ),
     )
     await core.open()
-    runners: list[web.AppRunner] = []
+    listeners = Listeners(core, config.listeners)
     try:
         if dev:
             await _dev_unseal(core, dev_root_token_id, config.listeners[0].address)
-        for listener in config.listeners:
-            runner = web.AppRunner(build_app(core, listener), handle_signals=False,
-                                   access_log=None, shutdown_timeout=30.0)
-            await runner.setup()
-            host, port = split_address(listener.address)
-            await web.TCPSite(runner, host, port, ssl_context=tls_context(listener)).start()
-            runners.append(runner)
-            scheme = "http" if listener.tls_disable else "https"
-            log.info("listening on %s://%s", scheme, listener.address)
+        await listeners.start()
         _write_pid(config.pid_file)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -132,8 +96,7 @@ async def _run(config: ServerConfig, dev: bool, dev_root_token_id: str) -> int:
         await stop.wait()
         log.info("shutdown requested: finishing in-flight requests")
     finally:
-        for runner in runners:
-            await runner.cleanup()
+        await listeners.stop()
         await core.close()
         _remove_pid(config.pid_file)
     return 0
