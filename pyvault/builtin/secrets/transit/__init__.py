@@ -1,0 +1,1 @@
+"""Transit: encryption as a service, byte-compatible with Vault's keysutil."""
