@@ -83,6 +83,10 @@ def server_config(port: int) -> str:
         'listener "tcp" {\n'
         f'  address = "127.0.0.1:{port}"\n'
         "  tls_disable = true\n"
+        # OpenBao ≥ 2.4 turns the unauthenticated rekey/generate-root paths off by
+        # default; the ceremony scenarios need them (pyvault accepts the keys too).
+        "  disable_unauthed_rekey_endpoints = false\n"
+        "  disable_unauthed_generate_root_endpoints = false\n"
         "}\n"
         "disable_mlock = true\n"
         f'api_addr = "http://127.0.0.1:{port}"\n'
@@ -106,6 +110,7 @@ class ServerProcess:
     port: int = field(default_factory=free_port)
     token: str | None = None
     init: dict[str, Any] | None = None  # the sys/init answer, once `initialize()` ran
+    extra_hcl: str = ""  # appended to the non-dev config (e.g. audit switches)
     _proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     _term_sent_at: float | None = field(default=None, repr=False)
 
@@ -134,7 +139,7 @@ class ServerProcess:
             listen = f"-dev-listen-address=127.0.0.1:{self.port}"
             return [*head, "-dev", "-dev-root-token-id=root", listen]
         cfg = self.workdir / "cfg.hcl"
-        cfg.write_text(server_config(self.port))
+        cfg.write_text(server_config(self.port) + self.extra_hcl)
         return [*head, f"-config={cfg}"]
 
     def start(self, timeout: float = START_TIMEOUT) -> None:

@@ -79,6 +79,13 @@ class AESGCMBarrier:
         self._keyring = rotated
         return rotated.active
 
+    async def replace_root_key(self, root_key: bytes) -> None:
+        """Re-encrypt the keyring under a new root key (sys/rotate/root); the data
+        keys, and so every stored entry, stay as they are."""
+        rewrapped = self._require_keyring().with_root_key(root_key)
+        await self._persist_keyring(rewrapped)
+        self._keyring = rewrapped
+
     def active_term(self) -> TermKey:
         return self._require_keyring().active
 

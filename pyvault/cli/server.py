@@ -15,8 +15,12 @@ from dataclasses import replace
 from pyvault.config import ConfigError, ListenerConfig, ServerConfig, StorageConfig, load_config
 from pyvault.core.core import Core, CoreConfig
 from pyvault.http.listeners import Listeners
+from pyvault.metrics.registry import Metrics
+from pyvault.metrics.serverlog import configure as configure_logging
+from pyvault.metrics.timed_physical import TimedPhysical
 from pyvault.physical import create_backend
 from pyvault.physical.errors import PhysicalError
+from pyvault.util.clock import SystemClock
 
 log = logging.getLogger("pyvault.server")
 _LEVELS = {"trace": logging.DEBUG, "debug": logging.DEBUG, "info": logging.INFO,
@@ -24,8 +28,11 @@ _LEVELS = {"trace": logging.DEBUG, "debug": logging.DEBUG, "info": logging.INFO,
 
 
 def dev_config(config: ServerConfig, listen_address: str) -> ServerConfig:
-    listener = ListenerConfig(address=listen_address, tls_disable=True)
-    return replace(config, storage=StorageConfig("inmem", {}), listeners=(listener,))
+    # As Vault's dev listener: sys/metrics readable without a token.
+    listener = ListenerConfig(address=listen_address, tls_disable=True,
+                              unauthenticated_metrics_access=True)
+    return replace(config, storage=StorageConfig("inmem", {}), listeners=(listener,),
+                   prometheus_retention_time=config.prometheus_retention_time or 24 * 3600)
 
 
 def serve(
@@ -49,11 +56,8 @@ def serve(
     if not config.listeners:
         print("Error: no listener configured (add a listener \"tcp\" block)", file=sys.stderr)
         return 1
-    logging.basicConfig(
-        level=_LEVELS.get((log_level or config.log_level).lower(), logging.INFO),
-        format="%(asctime)s [%(levelname)s] %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(_LEVELS.get((log_level or config.log_level).lower(), logging.INFO),
+                      config.log_format, sys.stderr)
     try:
         import uvloop
 
@@ -69,7 +73,10 @@ def serve(
 
 async def _run(config: ServerConfig, dev: bool, dev_root_token_id: str) -> int:
     assert config.storage is not None
-    physical = create_backend(config.storage.type, config.storage.options)
+    metrics = Metrics(retention=config.prometheus_retention_time,
+                      disable_hostname=config.disable_hostname)
+    physical = TimedPhysical(create_backend(config.storage.type, config.storage.options),
+                             metrics, SystemClock())
     core = Core(
         physical,
         CoreConfig(
@@ -79,7 +86,10 @@ async def _run(config: ServerConfig, dev: bool, dev_root_token_id: str) -> int:
             api_addr=config.api_addr or "",
             cluster_addr=config.cluster_addr or "",
             cluster_name=config.cluster_name or "",
+            allow_api_audit_creation=config.unsafe_allow_api_audit_creation,
+            allow_audit_log_prefixing=config.allow_audit_log_prefixing,
         ),
+        metrics=metrics,
     )
     await core.open()
     listeners = Listeners(core, config.listeners)
@@ -92,6 +102,15 @@ async def _run(config: ServerConfig, dev: bool, dev_root_token_id: str) -> int:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
+        # SIGHUP: file audit devices reopen their files (log rotation), as Vault's.
+        reopening: set[asyncio.Task[None]] = set()  # keep a reference until done
+
+        def reopen_audit() -> None:
+            task = loop.create_task(core.audit.reopen())
+            reopening.add(task)
+            task.add_done_callback(reopening.discard)
+
+        loop.add_signal_handler(signal.SIGHUP, reopen_audit)
         print("==> pyvault server started! Log data will stream in below:", flush=True)
         await stop.wait()
         log.info("shutdown requested: finishing in-flight requests")

@@ -32,8 +32,12 @@ _COERCE: dict[str, Callable[[object], object]] = {
     "tls_require_and_verify_client_cert": as_bool,
     "max_request_size": as_int,
     "max_request_duration": as_duration,
+    "disable_unauthed_rekey_endpoints": as_bool,
+    "disable_unauthed_generate_root_endpoints": as_bool,
 }
-assert set(_COERCE) == {f.name for f in fields(ListenerConfig)} - {"type"}
+# unauthenticated_metrics_access comes from the nested telemetry block instead.
+assert set(_COERCE) == {f.name for f in fields(ListenerConfig)} - {
+    "type", "unauthenticated_metrics_access"}
 
 
 def listener_blocks(value: object) -> Iterator[tuple[str, object]]:
@@ -72,6 +76,9 @@ def parse_listener(kind: str, body: object) -> ListenerConfig:
     for key, raw in body.items():
         if key in _IGNORED:
             continue
+        if key == "telemetry":
+            options["unauthenticated_metrics_access"] = _unauthenticated_metrics(raw)
+            continue
         coerce = _COERCE.get(key)
         if coerce is None:
             raise ValueError(f'unknown option "{key}"')
@@ -80,6 +87,21 @@ def parse_listener(kind: str, body: object) -> ListenerConfig:
         except ValueError as exc:
             raise ValueError(f"{key} {exc}") from None
     return _checked(ListenerConfig(**options))
+
+
+def _unauthenticated_metrics(raw: object) -> bool:
+    """The listener's ``telemetry`` block; only ``unauthenticated_metrics_access`` matters."""
+    blocks = raw if isinstance(raw, list) else [raw]
+    allowed = False
+    for block in blocks:
+        if not isinstance(block, dict):
+            raise ValueError(f"telemetry must be a block, got {describe(block)}")
+        if "unauthenticated_metrics_access" in block:
+            try:
+                allowed = as_bool(block["unauthenticated_metrics_access"])
+            except ValueError as exc:
+                raise ValueError(f"telemetry.unauthenticated_metrics_access {exc}") from None
+    return allowed
 
 
 def _checked(listener: ListenerConfig) -> ListenerConfig:

@@ -40,6 +40,11 @@ class ListenerConfig:
     tls_require_and_verify_client_cert: bool = False
     max_request_size: int = DEFAULT_MAX_REQUEST_SIZE
     max_request_duration: float = DEFAULT_MAX_REQUEST_DURATION
+    # telemetry { unauthenticated_metrics_access = true }: sys/metrics without a token.
+    unauthenticated_metrics_access: bool = False
+    # OpenBao's switches; false keeps Vault's unauthenticated rekey/generate-root paths.
+    disable_unauthed_rekey_endpoints: bool = False
+    disable_unauthed_generate_root_endpoints: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,3 +71,9 @@ class ServerConfig:
     log_format: str = "standard"
     pid_file: str | None = None
     cluster_name: str | None = None
+    unsafe_allow_api_audit_creation: bool = False
+    allow_audit_log_prefixing: bool = False
+    # The telemetry block (other telemetry keys are accepted and ignored). As Vault's:
+    # no block → Prometheus off; a block without the key → 24h.
+    prometheus_retention_time: int = 0
+    disable_hostname: bool = False

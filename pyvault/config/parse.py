@@ -43,7 +43,6 @@ IGNORED_KEYS = frozenset(
     {
         "disable_cache",
         "plugin_directory",
-        "telemetry",
         "seal",
         "disable_clustering",
         "raw_storage_endpoint",
@@ -70,6 +69,10 @@ class Settings(TypedDict, total=False):
     log_format: str
     pid_file: str
     cluster_name: str
+    unsafe_allow_api_audit_creation: bool
+    allow_audit_log_prefixing: bool
+    prometheus_retention_time: int
+    disable_hostname: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,9 +152,25 @@ def _fragment(items: list[Item], source: str) -> ConfigFragment:
                     listeners.append(parse_listener(kind, body))
                 except ValueError as exc:
                     raise ValueError(f'listener {number} ("{kind}"): {exc}') from None
+        elif key == "telemetry":
+            _telemetry(settings, value)
         elif key not in IGNORED_KEYS:
             _set_scalar(settings, key, value)
     return ConfigFragment(source, storage, tuple(listeners), settings)
+
+
+def _telemetry(settings: Settings, value: object) -> None:
+    """The telemetry block: the Prometheus retention and hostname switch are used;
+    sinks pyvault does not have (statsite, statsd, ...) are accepted and ignored."""
+    for block in value if isinstance(value, list) else [value]:
+        if not isinstance(block, dict):
+            raise ValueError("telemetry must be a block")
+        settings["prometheus_retention_time"] = int(_get(
+            "telemetry.prometheus_retention_time", as_duration,
+            block.get("prometheus_retention_time", "24h")))
+        if "disable_hostname" in block:
+            settings["disable_hostname"] = _get(
+                "telemetry.disable_hostname", as_bool, block["disable_hostname"])
 
 
 def _set_scalar(settings: Settings, key: str, value: object) -> None:
@@ -177,6 +196,10 @@ def _set_scalar(settings: Settings, key: str, value: object) -> None:
             settings["pid_file"] = _get(key, as_str, value)
         case "cluster_name":
             settings["cluster_name"] = _get(key, as_str, value)
+        case "unsafe_allow_api_audit_creation":
+            settings["unsafe_allow_api_audit_creation"] = _get(key, as_bool, value)
+        case "allow_audit_log_prefixing":
+            settings["allow_audit_log_prefixing"] = _get(key, as_bool, value)
         case _:
             raise ValueError(f'unknown configuration key "{key}"')
 

@@ -71,6 +71,9 @@ class Ceremony:
         self._seal = ShamirSeal(physical, random)
         self._progress = UnsealProgress()
         self._config: SealConfig | None = None
+        # The current unseal key, kept only while unsealed (Vault keeps it inside the
+        # barrier at core/shamir-kek): sys/rotate/root must re-wrap the new root key.
+        self._unseal_key: bytes | None = None
         self.lock = asyncio.Lock()
 
     async def seal_config(self) -> SealConfig | None:
@@ -86,6 +89,7 @@ class Ceremony:
 
     def reset_progress(self) -> None:
         self._progress = UnsealProgress()
+        self._unseal_key = None
 
     async def initialize(self, config: SealConfig) -> InitResult:
         """Create root key, keyring and unseal key; persist; return the shares."""
@@ -121,12 +125,45 @@ class Ceremony:
                 f"invalid key: failed to compute combined key: {exc}"
             ) from None
         try:
-            return await self._seal.open_root_key(unseal_key)
+            root_key = await self._seal.open_root_key(unseal_key)
         except WrongUnsealKey:
             raise InvalidRequest(WRONG_KEY_MESSAGE) from None
+        self._unseal_key = unseal_key
+        return root_key
+
+    async def open_root_key(self, unseal_key: bytes) -> bytes:
+        """The stored root key, if ``unseal_key`` opens it (rekey and root generation
+        prove the operators hold the current unseal key this way)."""
+        return await self._seal.open_root_key(unseal_key)
+
+    def split(self, unseal_key: bytes, config: SealConfig) -> list[bytes]:
+        return self._seal.split(unseal_key, config.secret_shares, config.secret_threshold)
+
+    async def install_unseal_key(
+        self, config: SealConfig, unseal_key: bytes, root_key: bytes
+    ) -> None:
+        """Rekey's last step: the root key re-wrapped under the new unseal key replaces
+        the old wrapping, so the old shares stop opening it at once."""
+        await self._seal.store_root_key(unseal_key, root_key)
+        await self._physical.put(SEAL_CONFIG_PATH, config.serialize())
+        self._config = config
+        self._unseal_key = unseal_key
+
+    async def store_root_keys(self, *root_keys: bytes) -> None:
+        """Wrap one or more candidate root keys (newest first) under the current
+        unseal key; sys/rotate/root stores both while it swaps them, so a crash at
+        any point leaves a vault the operators' shares still open."""
+        if self._unseal_key is None:
+            raise InvalidRequest("Vault is sealed")
+        await self._seal.store_root_key(self._unseal_key, b"".join(root_keys))
 
     async def open_barrier(self, root_key: bytes) -> None:
-        try:
-            await self._barrier.unseal(root_key)
-        except InvalidRootKey:
-            raise InvalidRequest(WRONG_KEY_MESSAGE) from None
+        """The stored value may hold two candidates (a root rotation was cut short);
+        the keyring opens with exactly one of them."""
+        for offset in range(0, len(root_key), aead.KEY_SIZE):
+            try:
+                await self._barrier.unseal(root_key[offset:offset + aead.KEY_SIZE])
+                return
+            except InvalidRootKey:
+                continue
+        raise InvalidRequest(WRONG_KEY_MESSAGE)

@@ -11,12 +11,18 @@ from dataclasses import dataclass, field
 
 import msgpack
 
+from pyvault.audit.broker import AuditBroker, log_failure
+from pyvault.audit.entry import AuditTrail
 from pyvault.barrier.aes_gcm import AESGCMBarrier
 from pyvault.builtin.secrets.cubbyhole.backend import cubbyhole_owner, destroy_cubbyhole
 from pyvault.core.access import AccessCheck
 from pyvault.core.ceremony import Ceremony, check_key_length, decode_key
+from pyvault.core.generate_root import RootGeneration
+from pyvault.core.login import LoginRenewerImpl, issue_login_token, issues_login_token
 from pyvault.core.mounts import MountTable
 from pyvault.core.pipeline import handle_request
+from pyvault.core.rekey import Rekey
+from pyvault.core.root_rotation import RootRotation
 from pyvault.core.router import Router
 from pyvault.core.seal_config import SealConfig
 from pyvault.core.system_adapter import CoreSystem
@@ -25,12 +31,20 @@ from pyvault.crypto.random import RandomSource, SystemRandom
 from pyvault.expiration.manager import ExpirationManager
 from pyvault.framework.backend import Backend
 from pyvault.logical.envelope import envelope
-from pyvault.logical.errors import InvalidRequest, PermissionDenied, Sealed, multierror
+from pyvault.logical.errors import (
+    InvalidRequest,
+    PermissionDenied,
+    Sealed,
+    VaultError,
+    multierror,
+)
 from pyvault.logical.mount_entry import MountEntry
 from pyvault.logical.request import Request
 from pyvault.logical.response import Response
 from pyvault.logical.storage import Storage, StorageView
 from pyvault.logical.system_view import SystemView
+from pyvault.metrics.registry import Metrics
+from pyvault.metrics.state import CoreState
 from pyvault.physical.protocol import PhysicalBackend
 from pyvault.policy.store import PolicyStore
 from pyvault.token.backend import token_backend
@@ -54,6 +68,9 @@ class CoreConfig:
     api_addr: str = ""
     cluster_addr: str = ""
     cluster_name: str = ""
+    # OpenBao's switches: API-created audit devices are refused unless allowed.
+    allow_api_audit_creation: bool = False
+    allow_audit_log_prefixing: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,14 +99,28 @@ class Core:
         *,
         random: RandomSource | None = None,
         clock: Clock | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.config = config or CoreConfig()
         self.physical = physical
         self.random: RandomSource = random or SystemRandom()
         self.clock: Clock = clock or SystemClock()
         self.barrier = AESGCMBarrier(physical, self.random, self.clock)
+        self.audit = AuditBroker(
+            self.barrier, self.random, self.clock,
+            allow_api_creation=self.config.allow_api_audit_creation,
+            allow_prefixing=self.config.allow_audit_log_prefixing,
+        )
+        self.metrics = metrics or Metrics()
+        self.state = CoreState(self)  # in-flight count and the scrape-time gauges
+        self.metrics.watch_state(self.state.read)
         self.ceremony = Ceremony(physical, self.barrier, self.random)
         self.tokens = TokenStore(StorageView(self.barrier, "sys/token/"), self.random, self.clock)
+        self.rekey = Rekey(self.ceremony, self.barrier, self.random, self.clock)
+        self.rotation = RootRotation(self.ceremony, self.barrier, self.random, self.clock)
+        self.root_generation = RootGeneration(
+            self.ceremony, self.random, self.clock, self.tokens.create_root
+        )
         self.router = Router()
         self.policies = PolicyStore(StorageView(self.barrier, "sys/policy/"), self.clock)
         self.system = CoreSystem(self)
@@ -98,6 +129,7 @@ class Core:
             tokens=self.tokens, backends=self.system,
         )
         self.tokens.attach_expiration(self.expiration)
+        self.tokens.attach_login_renewer(LoginRenewerImpl(self))
         self.wrapper = ResponseWrapper(self.tokens, self._cubbyhole_view, self.clock, envelope)
         self.tokens.add_revoke_hook(self._destroy_cubbyhole)
         self.mounts = MountTable(self.barrier, self.router, self.random, self.system.make_backend)
@@ -200,9 +232,11 @@ class Core:
             info = msgpack.unpackb(raw)
             self.cluster_name, self.cluster_id = info["name"], info["id"]
         self.router.clear()
+        await self.audit.load()
         await self.mounts.load()
         await self.expiration.restore()
         self.expiration.start()
+        self.rotation.start()
         self._sealed = False
         log.info("core: vault is unsealed")
 
@@ -210,10 +244,14 @@ class Core:
         self._sealed = True
         await self.expiration.stop()
         self.router.clear()
+        await self.audit.unload()
         self.tokens.unload()
         self.policies.unload()
         self.barrier.seal()
         self.ceremony.reset_progress()
+        await self.rotation.stop()
+        self.rekey.reset()
+        self.root_generation.reset()
 
     async def mount_dev_secrets(self) -> None:
         """Dev mode, as Vault's: KV version 2 at ``secret/``."""
@@ -272,7 +310,10 @@ class Core:
     async def after_response(
         self, routed: Request, original: Request, response: Response | None
     ) -> Response | None:
-        """Lease registration, then response wrapping."""
+        """Login tokens, lease registration, then response wrapping."""
+        if issues_login_token(routed, response):
+            assert response is not None
+            await issue_login_token(self, routed, original, response)
         if (response is not None and response.secret is not None and routed.token_entry
                 and routed.mount_type not in PASSTHROUGH_TYPES):
             await self._register_secret(routed, original, response)
@@ -300,7 +341,17 @@ class Core:
     # ---- the request pipeline ----------------------------------------------------------
 
     async def handle(self, request: Request) -> Response | None:
-        if not self._sealed and request.path in WRAPPING_TOKEN_PATHS:
-            # Vault validates the wrapping token before the caller's own token.
-            await self.wrapper.validate_token(request)
-        return await handle_request(self, request)
+        # Audit off: one attribute check, no trail, no extra awaits.
+        trail = AuditTrail(request) if self.audit.active and not self._sealed else None
+        try:
+            if not self._sealed and request.path in WRAPPING_TOKEN_PATHS:
+                # Vault validates the wrapping token before the caller's own token.
+                await self.wrapper.validate_token(request)
+            response = await handle_request(self, request, trail)
+        except VaultError as exc:
+            if trail is not None:
+                await log_failure(self.audit, trail, exc)
+            raise
+        if trail is not None:
+            await self.audit.log_response(trail, response)
+        return response

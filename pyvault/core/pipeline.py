@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-import fnmatch
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from pyvault.audit.entry import AuditTrail
+from pyvault.framework.special import matches_any
 from pyvault.logical.errors import InvalidRequest, PermissionDenied, Sealed, UnsupportedPath
 from pyvault.logical.operation import Operation
 from pyvault.logical.request import Request
@@ -16,21 +17,18 @@ from pyvault.token import cidrs
 if TYPE_CHECKING:
     from pyvault.core.core import Core
 
-def matches_any(path: str, patterns: tuple[str, ...] | list[str]) -> bool:
-    """Vault's special-path rule: ``x/*`` is a prefix, anything else exact."""
-    for pattern in patterns:
-        if pattern.endswith("*"):
-            if path.startswith(pattern[:-1]):
-                return True
-        elif path == pattern or fnmatch.fnmatchcase(path, pattern):
-            return True
-    return False
-
-
-async def handle_request(core: Core, request: Request) -> Response | None:
+async def handle_request(
+    core: Core, request: Request, trail: AuditTrail | None = None
+) -> Response | None:
+    """``trail`` (audit on) collects the token and route for the audit entries;
+    the request entry is written after the ACL check and before the backend runs."""
     if core.sealed:
         raise Sealed()
     matched = core.router.match(request.path)
+    if trail is not None and matched is not None:
+        trail.routed = replace(request, mount_point=matched[0].entry.path,
+                               mount_type=matched[0].entry.type,
+                               mount_accessor=matched[0].entry.accessor)
     relative = matched[1] if matched else ""
     backend = matched[0].backend if matched else None
     unauthenticated = backend is not None and matches_any(
@@ -74,6 +72,10 @@ async def handle_request(core: Core, request: Request) -> Response | None:
             assert entry is not None
             await core.authorize(entry, routed, request.path,
                                  matches_any(relative, list(mount.backend.root_paths)))
+        if trail is not None:
+            # As the reference's: a refused request's entry names no token.
+            trail.routed, trail.token = routed, entry
+            await core.audit.log_request(trail)
         response = await mount.backend.handle(routed)
         if response is not None:
             response.mount_type = mount.entry.type

@@ -49,7 +49,9 @@ class CoreSystem:
         core = self._core
         if entry.type == "system":
             return system_backend(self, self, core.random, core.policies, core.tokens,
-                                  self.mounted_paths, core.expiration, core.wrapper)
+                                  self.mounted_paths, core.expiration, core.wrapper,
+                                  audit=core.audit, metrics=(core.metrics, core.clock),
+                                  in_flight=lambda: core.state.requests)
         if entry.type == "token":
             return core.token_backend(MountSystemView(entry, core))
         config = BackendConfig(
@@ -75,14 +77,15 @@ class CoreSystem:
             return
         route = matched[0]
         if route.backend.revoke_secret is not None:
-            await route.backend.revoke_secret(lease.path, lease.data, lease.internal)
+            await route.backend.revoke_secret(route.view, lease.path, lease.data,
+                                              lease.internal)
 
     async def renew_secret(self, lease: LeaseEntry, increment: int) -> SecretRenewal:
         matched = self._core.router.match(lease.path)
         if matched is None or matched[0].backend.renew_secret is None:
             return SecretRenewal()
         renewal: SecretRenewal = await matched[0].backend.renew_secret(
-            lease.path, lease.data, increment
+            matched[0].view, lease.path, lease.data, increment
         )
         return renewal
 

@@ -179,8 +179,10 @@ class ExpirationManager:
         max_ttl: int,
         period: int = 0,
         explicit_max_ttl: int = 0,
+        backend_ttl: int | None = None,
     ) -> tuple[LeaseEntry, list[str]]:
-        """Extend a token's lease (Vault's ``RenewToken``); the caller updates the entry."""
+        """Extend a token's lease (Vault's ``RenewToken``); the caller updates the entry.
+        ``backend_ttl`` is an auth method's current TTL (else the lease's own)."""
         lease_id = self.token_lease_id(entry)
         async with self._lease_lock(lease_id):
             lease = await self.lookup(lease_id)
@@ -192,8 +194,9 @@ class ExpirationManager:
                 raise InvalidRequest(reason or "lease is not renewable")
             ttl, warnings = calculate_ttl(
                 default_ttl=default_ttl, max_ttl=max_ttl, now=now, start=lease.issue_time,
-                increment=increment, backend_ttl=lease.ttl, period=period,
-                explicit_max_ttl=explicit_max_ttl,
+                increment=increment,
+                backend_ttl=lease.ttl if backend_ttl is None else backend_ttl,
+                period=period, explicit_max_ttl=explicit_max_ttl,
             )
             lease.ttl = ttl
             lease.expire_time = now + ttl

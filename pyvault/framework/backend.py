@@ -10,12 +10,16 @@ from pyvault.framework import openapi
 from pyvault.framework.field_data import FieldData
 from pyvault.framework.path import Path
 from pyvault.logical.errors import UnsupportedOperation, UnsupportedPath, multierror
+from pyvault.logical.login import AuthRenewer
 from pyvault.logical.operation import Operation
 from pyvault.logical.request import Request
 from pyvault.logical.response import Response
+from pyvault.logical.storage import Storage
 
-SecretRevoker = Callable[[str, dict[str, Any] | None, dict[str, Any] | None], Awaitable[None]]
-SecretRenewer = Callable[[str, dict[str, Any] | None, int], Awaitable[Any]]
+SecretRevoker = Callable[
+    [Storage, str, dict[str, Any] | None, dict[str, Any] | None], Awaitable[None]
+]
+SecretRenewer = Callable[[Storage, str, dict[str, Any] | None, int], Awaitable[Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +38,11 @@ class Backend:
     root_paths: Sequence[str] = ()
     unauthenticated_paths: Sequence[str] = ()
     # Dynamic-secret engines undo (and extend) what they issued when the lease
-    # ends: (request path, response data, internal data[, increment]).
+    # ends: (mount storage, request path, response data, internal data[, increment]).
     revoke_secret: SecretRevoker | None = None
     renew_secret: SecretRenewer | None = None
+    # Auth methods re-check the user or role before a login token is renewed.
+    renew_auth: AuthRenewer | None = None
     _routes: list[Path] = field(default_factory=list)
 
     def __post_init__(self) -> None:

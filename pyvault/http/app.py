@@ -15,6 +15,10 @@ from pyvault.http.logical import build_request, handle_logical
 from pyvault.http.parser import accept_any_method
 from pyvault.http.sys_raw import RAW_ROUTES
 from pyvault.logical.errors import CodedError, InvalidRequest, VaultError, status_of
+from pyvault.metrics.render import PrometheusDisabled, UnknownFormat
+from pyvault.metrics.render import render as render_metrics
+from pyvault.metrics.serverlog import REQUEST_ID as LOG_REQUEST_ID
+from pyvault.metrics.state import InFlightRequest
 
 CORE = web.AppKey("core", Core)
 LISTENER = web.AppKey("listener", ListenerConfig)
@@ -48,7 +52,26 @@ def too_large() -> web.Response:
     return response
 
 
+REQUEST_ID = "pyvault.request_id"
+
+
 async def v1_handler(request: web.Request) -> web.StreamResponse:
+    """Registers the request for sys/in-flight-req and the in-flight gauge."""
+    core = request.app[CORE]
+    request_id = str(uuid.uuid4())
+    request[REQUEST_ID] = request_id
+    LOG_REQUEST_ID.set(request_id)  # every log line of this request carries its id
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    core.state.requests[request_id] = InFlightRequest(
+        core.clock.now(), str(peer[0]) if peer else "", int(peer[1]) if peer else 0,
+        request.path, request.method)
+    try:
+        return await _v1_handler(request)
+    finally:
+        core.state.requests.pop(request_id, None)
+
+
+async def _v1_handler(request: web.Request) -> web.StreamResponse:
     core = request.app[CORE]
     listener = request.app[LISTENER]
     path = request.match_info["tail"]
@@ -83,8 +106,30 @@ async def dispatch(
         return empty_response(204)  # sealing a sealed vault is a no-op, as Vault's
     if path == "sys/seal" and request.method not in ("PUT", "POST"):
         return error_response(405, [])
-    logical = build_request(request, path, body, str(uuid.uuid4()))
-    return await handle_logical(core, logical)
+    if (path == "sys/metrics" and request.method == "GET"
+            and request.app[LISTENER].unauthenticated_metrics_access):
+        return unauthenticated_metrics(core, request.query.get("format", ""))
+    logical = build_request(request, path, body, request.get(REQUEST_ID) or str(uuid.uuid4()))
+    start = core.clock.monotonic()
+    try:
+        return await handle_logical(core, logical)
+    finally:
+        matched = core.router.match(logical.path)
+        core.metrics.observe_request(matched[0].entry.type if matched else "",
+                                     str(logical.operation), core.clock.monotonic() - start)
+
+
+def unauthenticated_metrics(core: Core, fmt: str) -> web.Response:
+    """sys/metrics on a listener with ``unauthenticated_metrics_access``: no token,
+    no pipeline (so no audit entry), as Vault's listener option."""
+    try:
+        body, content_type = render_metrics(core.metrics, fmt, core.clock.now())
+    except (UnknownFormat, PrometheusDisabled) as exc:
+        text = web.Response(status=400, text=str(exc), headers={"Cache-Control": "no-store"})
+        return text
+    response = web.Response(status=200, body=body, headers={"Cache-Control": "no-store"})
+    response.headers["Content-Type"] = content_type
+    return response
 
 
 def check_patch_content_type(request: web.Request) -> None:

@@ -6,7 +6,6 @@ envelope) because the barrier may be closed.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,6 +16,7 @@ from pyvault.core.seal_config import SealConfig
 from pyvault.http.envelope import empty_response, error_response, json_response
 from pyvault.http.godecode import decode_struct
 from pyvault.http.jsonio import loads_body
+from pyvault.http.sys_ceremony import CEREMONY_ROUTES, init_answer, init_pgp_keys
 from pyvault.logical.errors import InvalidRequest
 from pyvault.version import VAULT_API_VERSION, build_date
 
@@ -78,19 +78,9 @@ async def init_handler(request: web.Request, core: Core, body: bytes) -> web.Str
         )
     if await core.initialized():
         raise InvalidRequest("Vault is already initialized")
-    if fields["pgp_keys"] or fields["root_token_pgp_key"]:
-        # PGP-encrypted shares arrive with the operator-ceremony work; refuse rather
-        # than hand out plaintext shares the operator asked to have encrypted.
-        raise InvalidRequest("pgp_keys and root_token_pgp_key are not supported yet")
+    pgp_keys = init_pgp_keys(fields["pgp_keys"], fields["root_token_pgp_key"])
     result = await core.initialize(config.secret_shares, config.secret_threshold)
-    return json_response(
-        200,
-        {
-            "keys": [share.hex() for share in result.keys],
-            "keys_base64": [base64.b64encode(share).decode() for share in result.keys],
-            "root_token": result.root_token,
-        },
-    )
+    return json_response(200, init_answer(result.keys, result.root_token, pgp_keys))
 
 
 async def seal_status_handler(
@@ -186,4 +176,4 @@ RAW_ROUTES: dict[str, tuple[frozenset[str], RawHandler]] = {
     "sys/health": (frozenset({"GET", "HEAD"}), health_handler),
     "sys/leader": (frozenset({"GET"}), leader_handler),
 }
-
+RAW_ROUTES.update(CEREMONY_ROUTES)  # sys/rekey/*, sys/generate-root*/*

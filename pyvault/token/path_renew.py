@@ -43,19 +43,19 @@ class RenewPaths:
                  synopsis=RENEW_HELP, description=RENEW_HELP),
         ]
 
-    async def _renew(self, request: Request, data: FieldData) -> Response:
+    async def _renew(self, request: Request, data: FieldData) -> Response | None:
         token = data.get_str("token")
         if not token:
             raise InvalidRequest("missing token ID")
         return await self._renew_token(token, await self._ctx.store.lookup(token), data)
 
-    async def _renew_self(self, request: Request, data: FieldData) -> Response:
+    async def _renew_self(self, request: Request, data: FieldData) -> Response | None:
         token = request.client_token
         if not token:
             raise InvalidRequest("missing token ID")
         return await self._renew_token(token, await self._ctx.store.lookup(token), data)
 
-    async def _renew_accessor(self, request: Request, data: FieldData) -> Response:
+    async def _renew_accessor(self, request: Request, data: FieldData) -> Response | None:
         accessor = data.get_str("accessor")
         if not accessor:
             raise InvalidRequest(multierror("missing accessor"))
@@ -66,7 +66,7 @@ class RenewPaths:
         return await self._renew_token("", await self._ctx.store.live_by_hash(target), data)
 
     async def _renew_token(self, token: str, entry: TokenEntry | None,
-                           data: FieldData) -> Response:
+                           data: FieldData) -> Response | None:
         increment = data.get_int("increment")
         check_not_negative("increment", data.raw.get("increment"), increment)
         if entry is None:
@@ -74,10 +74,13 @@ class RenewPaths:
         if entry.token_type == "batch":
             raise InvalidRequest("batch tokens cannot be renewed")
         system = self._ctx.system
-        lease, warnings = await self._ctx.store.renew(
+        renewed = await self._ctx.store.renew(
             entry, increment, default_ttl=system.default_lease_ttl(),
             max_ttl=system.max_lease_ttl(),
         )
+        if renewed is None:  # the auth method declined (e.g. its user is gone)
+            return None
+        lease, warnings = renewed
         auth = auth_block(entry, token, ttl=lease.ttl, renewable=lease.renewable,
                           num_uses=lease.num_uses)
         return Response(auth=auth, warnings=warnings)

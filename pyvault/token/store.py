@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from pyvault.crypto.aead import KEY_SIZE
 from pyvault.crypto.random import RandomSource, base62
-from pyvault.logical.errors import InvalidRequest
+from pyvault.logical.errors import InvalidRequest, multierror
 from pyvault.logical.storage import Storage
 from pyvault.token.batch import BatchCodec, is_batch_token
 from pyvault.token.entry import REVOCATION_PENDING, TokenEntry
@@ -33,6 +33,7 @@ from pyvault.token.indexes import (
     encode_accessor_record,
     parent_key,
 )
+from pyvault.token.login_renewal import LoginRenewer, made_by_login
 from pyvault.token.policies import sanitize_policies
 from pyvault.token.revocation import Revoker
 from pyvault.token.role import RoleStore
@@ -62,6 +63,7 @@ class TokenStore:
         self._cache: dict[str, TokenEntry] = {}
         self._expiration: ExpirationManager | None = None
         self._hooks: list[RevokeHook] = []
+        self._login_renewer: LoginRenewer | None = None
         self.roles = RoleStore(storage)
         self.revoker = Revoker(self)
 
@@ -88,6 +90,10 @@ class TokenStore:
     def attach_expiration(self, expiration: ExpirationManager) -> None:
         """Token leases are registered with, renewed by and cleaned from ``expiration``."""
         self._expiration = expiration
+
+    def attach_login_renewer(self, renewer: LoginRenewer) -> None:
+        """Tokens made by an auth method's login are renewed through ``renewer``."""
+        self._login_renewer = renewer
 
     @property
     def expiration(self) -> ExpirationManager | None:
@@ -340,11 +346,14 @@ class TokenStore:
 
     async def renew(
         self, entry: TokenEntry, increment: int, *, default_ttl: int, max_ttl: int
-    ) -> tuple[LeaseEntry, list[str]]:
-        """Extend the token's lease; a role's current period and explicit max apply."""
+    ) -> tuple[LeaseEntry, list[str]] | None:
+        """Extend the token's lease; a role's current period and explicit max apply.
+        A login token asks its auth method first: None means the method declined
+        (Vault answers with nothing and the token keeps its expiry)."""
         if self._expiration is None:
             raise InvalidRequest("invalid lease ID")
         period, explicit_max = entry.period, entry.explicit_max_ttl
+        backend_ttl: int | None = None
         if entry.role:
             role = await self.roles.get(entry.role)
             if role is None:
@@ -352,9 +361,20 @@ class TokenStore:
                     f'original token role "{entry.role}" could not be found, not renewing'
                 )
             period, explicit_max = role.token_period, role.token_explicit_max_ttl
+        elif self._login_renewer is not None and made_by_login(entry):
+            try:
+                renewal = await self._login_renewer(entry, increment)
+            except InvalidRequest as exc:
+                raise InvalidRequest(multierror(f"failed to renew entry: {exc}")) from None
+            if renewal is None:
+                return None
+            period, explicit_max = renewal.period, renewal.explicit_max_ttl
+            backend_ttl = renewal.ttl
+            if 0 < renewal.max_ttl < max_ttl:
+                max_ttl = renewal.max_ttl
         lease, warnings = await self._expiration.renew_token(
             entry, increment, default_ttl=default_ttl, max_ttl=max_ttl,
-            period=period, explicit_max_ttl=explicit_max,
+            period=period, explicit_max_ttl=explicit_max, backend_ttl=backend_ttl,
         )
         entry.expire_time = lease.expire_time
         await self.save(entry)

@@ -22,6 +22,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "expiration": ("pyvault.core", "pyvault.http", "pyvault.builtin"),
     "policy": ("pyvault.core", "pyvault.http", "pyvault.builtin", "pyvault.token"),
     "core": ("pyvault.http", "pyvault.cli"),
+    "audit": ("pyvault.core", "pyvault.http", "pyvault.cli", "pyvault.builtin"),
+    "metrics": ("pyvault.http", "pyvault.cli", "pyvault.builtin"),
 }
 
 

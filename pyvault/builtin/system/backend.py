@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pyvault.builtin.system.ops import MountOps, SystemOps
+from pyvault.builtin.system.path_audit import AuditOps, AuditPaths
 from pyvault.builtin.system.path_capabilities import CapabilityPaths, TokenLookup
+from pyvault.builtin.system.path_host import HostPaths, InFlight
 from pyvault.builtin.system.path_internal import InternalPaths
 from pyvault.builtin.system.path_keys import KeyPaths
 from pyvault.builtin.system.path_leases import LeasePaths
+from pyvault.builtin.system.path_metrics import MetricsPaths
 from pyvault.builtin.system.path_mounts import MountPaths
 from pyvault.builtin.system.path_openapi import MountedPaths, OpenAPIPaths
 from pyvault.builtin.system.path_policy import PolicyPaths
@@ -19,7 +22,9 @@ from pyvault.builtin.system.path_wrapping import (
 from pyvault.crypto.random import RandomSource
 from pyvault.expiration.manager import ExpirationManager
 from pyvault.framework.backend import Backend
+from pyvault.metrics.registry import Metrics
 from pyvault.policy.store import PolicyStore
+from pyvault.util.clock import Clock
 
 # Paths that need ``sudo`` in addition to the operation's capability (Vault's list).
 ROOT_PATHS = (
@@ -55,6 +60,9 @@ def system_backend(
     mounted: MountedPaths,
     expiration: ExpirationManager,
     wrapper: WrappingOps,
+    audit: AuditOps | None = None,
+    metrics: tuple[Metrics, Clock] | None = None,
+    in_flight: InFlight | None = None,
 ) -> Backend:
     return Backend(
         paths=[
@@ -67,6 +75,10 @@ def system_backend(
             *LeasePaths(expiration).paths(),
             *WrappingPaths(wrapper).paths(),
             *ToolsPaths(random).paths(),
+            *(AuditPaths(audit).paths() if audit is not None else []),
+            *(MetricsPaths(*metrics).paths() if metrics is not None else []),
+            *(HostPaths(metrics[1], in_flight).paths()
+              if metrics is not None and in_flight is not None else []),
         ],
         backend_type="system",
         root_paths=ROOT_PATHS,

@@ -450,7 +450,6 @@ def test_unknown_top_level_key_names_key_and_file() -> None:
     [
         "disable_cache = true",
         'plugin_directory = "/plugins"',
-        'telemetry {\n statsite_address = "127.0.0.1:8125"\n disable_hostname = true\n}',
         'seal "transit" {\n address = "https://vault:8200"\n key_name = "k"\n}',
         "disable_clustering = true",
         "raw_storage_endpoint = true",

@@ -1,0 +1,91 @@
+"""The openssl command line accepts what the PKI mount makes: a root → intermediate →
+leaf chain verifies, the CRL parses and lists a revoked serial, and the OCSP responder
+answers ``good`` then ``revoked`` for the same certificate.
+
+OCSP goes over GET (``ocsp/<base64 DER request>``, RFC 6960 appendix A.1): ``openssl
+ocsp`` writes the request with ``-reqout`` and checks the answer with ``-respin``.
+"""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import subprocess
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from harness import ServerProcess
+
+pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
+
+
+def openssl(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True,
+                          check=False, timeout=30)
+
+
+def build_chain(server: ServerProcess, tag: str) -> tuple[str, str, dict[str, str]]:
+    client = server.client()
+    root_path, int_path = f"ossl-root-{tag}", f"ossl-int-{tag}"
+    client.sys.enable_secrets_engine("pki", path=root_path)
+    client.sys.enable_secrets_engine("pki", path=int_path)
+    root = client.secrets.pki.generate_root(
+        "internal", "Root CA", extra_params={"key_type": "ec"},
+        mount_point=root_path)["data"]["certificate"]
+    csr = client.secrets.pki.generate_intermediate(
+        "internal", "Intermediate CA", extra_params={"key_type": "ec"},
+        mount_point=int_path)["data"]["csr"]
+    signed = client.secrets.pki.sign_intermediate(
+        csr, "Intermediate CA", extra_params={"ttl": "400h"},
+        mount_point=root_path)["data"]["certificate"]
+    client.secrets.pki.set_signed_intermediate(signed, mount_point=int_path)
+    client.secrets.pki.create_or_update_role(
+        "leaf", extra_params={"allowed_domains": "example.com", "allow_subdomains": True,
+                              "key_type": "ec"}, mount_point=int_path)
+    leaf = client.secrets.pki.generate_certificate(
+        "leaf", "www.example.com", extra_params={"ttl": "1h"},
+        mount_point=int_path)["data"]
+    return root, signed, {**leaf, "mount": int_path}
+
+
+def test_chain_crl_and_ocsp(dev_server: ServerProcess, tmp_path: Path) -> None:
+    root, intermediate, leaf = build_chain(dev_server, dev_server.kind)
+    (tmp_path / "root.pem").write_text(root + "\n")
+    (tmp_path / "int.pem").write_text(intermediate + "\n")
+    (tmp_path / "leaf.pem").write_text(leaf["certificate"] + "\n")
+    verified = openssl("verify", "-CAfile", "root.pem", "-untrusted", "int.pem", "leaf.pem",
+                       cwd=tmp_path)
+    assert verified.returncode == 0, verified.stderr
+    assert verified.stdout.strip() == "leaf.pem: OK"
+
+    def ocsp_status() -> str:
+        made = openssl("ocsp", "-issuer", "int.pem", "-cert", "leaf.pem", "-reqout", "req.der",
+                       "-no_nonce", cwd=tmp_path)
+        assert made.returncode == 0, made.stderr
+        encoded = quote(base64.b64encode((tmp_path / "req.der").read_bytes()).decode(), safe="")
+        answer = dev_server.request("GET", f"/v1/{leaf['mount']}/ocsp/{encoded}", token=None)
+        assert answer.status_code == 200
+        assert answer.headers["Content-Type"] == "application/ocsp-response"
+        (tmp_path / "resp.der").write_bytes(answer.content)
+        checked = openssl("ocsp", "-respin", "resp.der", "-issuer", "int.pem", "-cert",
+                          "leaf.pem", "-CAfile", "root.pem", "-verify_other", "int.pem",
+                          cwd=tmp_path)
+        assert checked.returncode == 0, checked.stderr
+        assert "Response verify OK" in checked.stderr + checked.stdout
+        return checked.stdout.split("leaf.pem: ", 1)[1].split()[0]
+
+    assert ocsp_status() == "good"
+    dev_server.client().secrets.pki.revoke_certificate(leaf["serial_number"],
+                                                        mount_point=leaf["mount"])
+    assert ocsp_status() == "revoked"
+
+    crl = dev_server.request("GET", f"/v1/{leaf['mount']}/crl", token=None)
+    assert crl.headers["Content-Type"] == "application/pkix-crl"
+    (tmp_path / "crl.der").write_bytes(crl.content)
+    parsed = openssl("crl", "-inform", "DER", "-in", "crl.der", "-noout", "-text",
+                     "-CAfile", "int.pem", cwd=tmp_path)
+    assert parsed.returncode == 0, parsed.stderr
+    assert "verify OK" in parsed.stderr + parsed.stdout
+    wanted = leaf["serial_number"].replace(":", "").upper()
+    assert f"Serial Number: {wanted}" in parsed.stdout

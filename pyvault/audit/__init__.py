@@ -1,0 +1,1 @@
+"""Audit devices: every request and response, with secrets replaced by salted HMACs."""

@@ -1,0 +1,1 @@
+"""Server metrics: a per-server prometheus-client registry, exposed by sys/metrics."""
