@@ -42,9 +42,20 @@ class InmemBackend:
         """Direct children of ``prefix``: walk the sorted keys that start with it."""
         children: dict[str, None] = {}  # insertion-ordered; key order is child order
         start = len(prefix)
-        for key in self._keys[bisect.bisect_left(self._keys, prefix) :]:
+        keys = self._keys
+        index = bisect.bisect_left(keys, prefix)
+        # Walk by index (no slice copy: a list costs its children, not the whole store),
+        # jumping over each folder's descendants once the folder is seen.
+        while index < len(keys):
+            key = keys[index]
             if not key.startswith(prefix):
                 break
             slash = key.find("/", start)
-            children[key[start:] if slash < 0 else key[start : slash + 1]] = None
+            if slash < 0:
+                children[key[start:]] = None
+                index += 1
+            else:
+                folder = key[: slash + 1]
+                children[folder[start:]] = None
+                index = bisect.bisect_left(keys, folder[:-1] + chr(ord("/") + 1), index)
         return sorted(children)
