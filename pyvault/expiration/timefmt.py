@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 
+@lru_cache(maxsize=4096)  # token lookups format the same few timestamps again and again
 def rfc3339_nano(timestamp: float) -> str:
     """RFC 3339 with the fraction trimmed of trailing zeros, as Go's RFC3339Nano.
 
