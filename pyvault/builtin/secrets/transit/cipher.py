@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 
+from pyvault.builtin.secrets.transit import keyops
 from pyvault.builtin.secrets.transit import keytypes as kt
 from pyvault.builtin.secrets.transit.errors import UserError
 from pyvault.builtin.secrets.transit.goparse import Base64Error, go_b64decode
@@ -61,7 +62,7 @@ def encrypt(policy: Policy, version: int, plaintext: bytes, context: bytes, nonc
     if not policy.type.encryption:
         raise UserError(f"message encryption not supported for key type {policy.type.name}")
     if policy.type.rsa_bits:
-        public = private_key(policy.type, policy.entry(version)).public_key()
+        public = keyops.public_key(policy.type, policy.entry(version))
         raw = public.encrypt(plaintext, _oaep())
     else:
         raw = _symmetric_encrypt(policy, version, plaintext, context, nonce, aad, source)
@@ -129,7 +130,9 @@ def decrypt(policy: Policy, value: str, context: bytes, nonce: bytes, aad: bytes
     except (binascii.Error, ValueError):
         raise UserError("invalid ciphertext: could not decode base64") from None
     if policy.type.rsa_bits:
-        key: rsa.RSAPrivateKey = private_key(policy.type, policy.entry(version))
+        entry = policy.entry(version)
+        keyops.require_private(policy.type, entry, keyops.NO_PRIVATE_DECRYPT)
+        key: rsa.RSAPrivateKey = private_key(policy.type, entry)
         try:
             return key.decrypt(raw, _oaep())
         except ValueError:

@@ -105,6 +105,6 @@ def _public_view(policy: Policy, version: int, context: bytes) -> dict[str, Any]
         name = key_type.curve
     else:
         name = key_type.name
-        public = keyops.public_pem(keyops.private_key(key_type, entry).public_key())
+        public = keyops.public_pem(keyops.public_key(key_type, entry))
     return {"certificate_chain": "", "creation_time": entry.time, "name": name,
             "public_key": public}

@@ -156,7 +156,8 @@ class Policy:
             # Versions below min_decryption_version live only in the archive.
             for version, entry in enumerate(archived):
                 if version and version not in keys and (entry.get("key") or entry.get(
-                        "ec_d") is not None or entry.get("rsa_key")):
+                        "ec_d") is not None or entry.get("rsa_key") or entry.get("rsa_public_key")
+                        or entry.get("public_key")):
                     keys[version] = KeyEntry.from_json(entry)
         return cls(
             name=str(raw["name"]), type=from_code(int(raw.get("type") or 0)), keys=keys,

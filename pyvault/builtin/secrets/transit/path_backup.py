@@ -106,7 +106,7 @@ def _decode(backup: str, name: str) -> Policy:
     for entry in policy.keys.values():
         try:
             if not policy.type.symmetric and policy.type is not kt.HMAC:
-                keyops.private_key(policy.type, entry)
+                keyops.public_key(policy.type, entry)
             elif not entry.key:
                 raise ValueError("no key material")
         except (ValueError, TypeError, UserError):

@@ -42,9 +42,13 @@ def export_value(policy: Policy, version: int, kind: str) -> str:
         if key_type.symmetric and entry.key:
             return base64.b64encode(entry.key).decode()
         if key_type.rsa_bits:
+            if not keyops.has_private(key_type, entry):
+                return ""
             return _rsa_private(policy, version)
         raise UserError("encryption not supported for the key")
     if kind == "signing-key":
+        if not keyops.has_private(key_type, entry):
+            return ""
         if key_type is kt.ED25519 and entry.key:
             return base64.b64encode(entry.key).decode()
         if key_type.curve:
@@ -58,7 +62,7 @@ def export_value(policy: Policy, version: int, kind: str) -> str:
     if key_type is kt.ED25519:
         return entry.public_key
     if key_type.curve or key_type.rsa_bits:
-        public = keyops.private_key(key_type, entry).public_key()
+        public = keyops.public_key(key_type, entry)
         return keyops.public_pem(public).strip() if key_type.curve else keyops.public_pem(public)
     # OpenBao answers this with a 500; same text here, but a 400.
     raise UserError(multierror(f"unknown key type {key_type.name} for export type public-key"))

@@ -6,13 +6,23 @@ key and the target key (raw bytes, or PKCS#8 DER for asymmetric types) with AES-
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
+
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.keywrap import (
     InvalidUnwrap,
     aes_key_unwrap_with_padding,
 )
-from cryptography.hazmat.primitives.serialization import load_der_private_key
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    PublicFormat,
+    load_der_private_key,
+    load_der_public_key,
+)
 
 from pyvault.builtin.secrets.transit import keyops
 from pyvault.builtin.secrets.transit import keytypes as kt
@@ -28,6 +38,7 @@ from pyvault.logical.errors import multierror
 from pyvault.logical.request import Request
 from pyvault.logical.response import Response
 
+CURVE_NAMES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
 ENCRYPTED_KEY_BYTES = 512  # RSA-4096 OAEP output
 HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "SHA1": hashes.SHA1, "SHA224": hashes.SHA224, "SHA256": hashes.SHA256,
@@ -38,8 +49,10 @@ VERSION_FIELDS = {
     "ciphertext": Field(description="RSA-OAEP(ephemeral key) || AES-KWP(target key), base64."),
     "hash_function": Field(default="SHA256", description="OAEP hash: SHA1, SHA224, SHA256, "
                            "SHA384 or SHA512."),
-    "public_key": Field(description="Not supported by pyvault: public-key-only import."),
-    "version": Field(type=FieldType.INT, description="Not supported by pyvault."),
+    "public_key": Field(description="PEM public key to import (asymmetric types only), "
+                        "when no ciphertext is given."),
+    "version": Field(type=FieldType.INT, description="Existing version to update: a "
+                     "public-only version receives its private key."),
 }
 IMPORT_FIELDS = {
     **{k: v for k, v in VERSION_FIELDS.items() if k != "version"},
@@ -91,14 +104,16 @@ class ImportPaths(Group):
         if await self.policy(request, name) is not None:
             raise _failure("the import path cannot be used with an existing key; use "
                            "import-version to rotate an existing imported key")
-        material = await self._unwrap(request, data)
         policy = Policy(name=name, type=key_type, derived=derived,
                         kdf=KDF_HKDF_SHA256 if derived else 0,
                         exportable=data.get_bool("exportable"),
                         allow_plaintext_backup=data.get_bool("allow_plaintext_backup"),
                         auto_rotate_period_ns=rotate * NS, imported=True,
                         allow_imported_key_rotation=data.get_bool("allow_rotation"))
-        entry = _entry(policy, material)
+        if data.get_str("ciphertext"):
+            entry = _entry(policy, await self._unwrap(request, data))
+        else:
+            entry = _public_entry(policy, data.get_str("public_key"), "error importing key: ")
         async with self.store.lock:
             if await self.policy(request, name) is not None:
                 raise _failure("the import path cannot be used with an existing key; use "
@@ -114,9 +129,50 @@ class ImportPaths(Group):
         if not policy.imported:
             raise _failure("the import_version endpoint can only be used with an imported "
                            "key")
-        entry = _entry(policy, await self._unwrap(request, data))
+        if "version" in data.raw:
+            await self._update_version(request, data, policy)
+            return
+        if data.get_str("ciphertext"):
+            entry = _entry(policy, await self._unwrap(request, data))
+        else:
+            entry = _public_entry(policy, data.get_str("public_key"), "")
         async with self.store.lock:
             await self._add(request, policy, entry)
+
+    async def _update_version(self, request: Request, data: FieldData, policy: Policy) -> None:
+        """Fill in the private part of a public-only version (OpenBao's import_version
+        with `version`)."""
+        key_type = policy.type
+        material = await self._unwrap(request, data) if data.get_str("ciphertext") else None
+        if key_type.symmetric or key_type is kt.HMAC:
+            if material is None:
+                raise _failure("provided type does not support public_key import")
+            raise _failure("provided type does not support importing key versions")
+        version = data.get_int("version")
+        current = policy.keys.get(version)
+        if current is None or version < 1 or version > policy.latest_version:
+            raise _failure("no such key version")
+        if keyops.has_private(key_type, current):
+            raise _failure("private key imported, key version cannot be updated")
+        if material is None:
+            raise _failure("cannot add a public key to a key version that already has a "
+                           "public key set")
+        try:
+            private = load_der_private_key(material, None)
+        except (ValueError, TypeError):
+            private = None
+        if private is not None and private.public_key().public_bytes(
+                Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode() != \
+                keyops.public_pem_of(key_type, current):
+            raise _failure("cannot import key, key pair does not match")
+        entry = _entry(policy, material)
+        if keyops.public_pem_of(key_type, entry) != keyops.public_pem_of(key_type, current):
+            raise _failure("cannot import key, key pair does not match")
+        entry.time, entry.creation_time = current.time, current.creation_time
+        entry.hmac_key = current.hmac_key
+        async with self.store.lock:
+            policy.keys[version] = entry
+            await self.store.save(self.storage(request), policy)
 
     async def _add(self, request: Request, policy: Policy, entry: KeyEntry) -> None:
         imported = policy.imported
@@ -125,8 +181,6 @@ class ImportPaths(Group):
         await self.store.save(self.storage(request), policy)
 
     async def _unwrap(self, request: Request, data: FieldData) -> bytes:
-        if data.get_str("public_key"):
-            raise UserError("public_key import is not supported by this server")
         hash_name = data.get_str("hash_function")
         hash_type = HASHES.get(hash_name)
         if hash_type is None:
@@ -177,8 +231,7 @@ def _entry(policy: Policy, material: bytes) -> KeyEntry:
     if key_type is kt.ED25519 and isinstance(key, ed25519.Ed25519PrivateKey):
         keyops.set_ed25519(entry, key)
     elif key_type.curve and isinstance(key, ec.EllipticCurvePrivateKey):
-        got = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}.get(
-            key.curve.name, key.curve.name)
+        got = CURVE_NAMES.get(key.curve.name, key.curve.name)
         if got != key_type.curve:
             raise _failure(f"error importing key: invalid curve: expected {key_type.curve}, "
                            f"got {got}")
@@ -190,4 +243,69 @@ def _entry(policy: Policy, material: bytes) -> KeyEntry:
         keyops.set_rsa(entry, key)
     else:
         raise _failure(f"error importing key: key is not of type {key_type.name}")
+    return entry
+
+
+GO_TYPE_NAMES = {ed25519.Ed25519PublicKey: "ed25519.PublicKey",
+                 ec.EllipticCurvePublicKey: "*ecdsa.PublicKey",
+                 rsa.RSAPublicKey: "*rsa.PublicKey"}
+PEM_BLOCK = re.compile(r"-----BEGIN ([^-\r\n]*)-----\r?\n(.*?)-----END \1-----", re.S)
+
+
+def _go_type(key: object) -> str:
+    for cls, name in GO_TYPE_NAMES.items():
+        if isinstance(key, cls):
+            return name
+    return type(key).__name__
+
+
+def parse_public_pem(text: str) -> object:
+    """Go's pem.Decode then x509.ParsePKIXPublicKey (any PEM label is accepted)."""
+    match = PEM_BLOCK.search(text)
+    body = b""
+    if match is not None:
+        lines = [ln.strip() for ln in match.group(2).splitlines()]
+        try:
+            body = base64.b64decode("".join(ln for ln in lines if ":" not in ln),
+                                    validate=True)
+        except (binascii.Error, ValueError):
+            match = None
+    if match is None:
+        raise ValueError("not in PEM format")
+    try:
+        return load_der_public_key(body)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise ValueError("x509: failed to parse public key") from None
+
+
+def _public_entry(policy: Policy, text: str, prefix: str) -> KeyEntry:
+    """A public-only version from a PEM public key (OpenBao's ImportPublicOrPrivate)."""
+    key_type = policy.type
+    if key_type.symmetric or key_type is kt.HMAC:
+        raise _failure("provided type does not support public_key import")
+    if key_type is kt.ED25519 and policy.derived:
+        raise _failure(f"{prefix}unable to import only public key for derived Ed25519 key: "
+                       "imported key should not be an Ed25519 key pair but is instead an "
+                       "HKDF key")
+    try:
+        key = parse_public_pem(text)
+    except ValueError as exc:
+        raise _failure(f"{prefix}error parsing public key: {exc}") from None
+    entry = KeyEntry()
+    if key_type is kt.ED25519 and isinstance(key, ed25519.Ed25519PublicKey):
+        keyops.set_ed25519_public(entry, key)
+    elif key_type.curve and isinstance(key, ec.EllipticCurvePublicKey):
+        got = CURVE_NAMES.get(key.curve.name, key.curve.name)
+        if got != key_type.curve:
+            raise _failure(f"{prefix}invalid curve: expected {key_type.curve}, got {got}")
+        keyops.set_ecdsa_public(entry, key)
+    elif key_type.rsa_bits and isinstance(key, rsa.RSAPublicKey):
+        want, got_bytes = key_type.rsa_bits // 8, (key.key_size + 7) // 8
+        if got_bytes != want:
+            raise _failure(f"{prefix}invalid key size: expected {want} bytes, got "
+                           f"{got_bytes} bytes")
+        keyops.set_rsa_public(entry, key)
+    else:
+        raise _failure(f"{prefix}invalid key type: expected {key_type.name}, got "
+                       f"{_go_type(key)}")
     return entry

@@ -44,8 +44,8 @@ _BY_SIZE: dict[int, type[hashes.HashAlgorithm]] = {
 }
 
 
-def _ecdsa_digest(data: bytes, key: ec.EllipticCurvePrivateKey) -> tuple[bytes,
-                                                                    hashes.HashAlgorithm]:
+def _ecdsa_digest(data: bytes, key: ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey
+                  ) -> tuple[bytes, hashes.HashAlgorithm]:
     """ECDSA uses only the digest's value: Go signs any length, so a short prehashed
     input is left-padded to a digest size of the same integer value."""
     fitting = _BY_SIZE.get(len(data))
@@ -74,6 +74,8 @@ def sign(policy: Policy, version: int, data: bytes, hash_alg: hashes.HashAlgorit
 def _sign(policy: Policy, version: int, data: bytes, hash_alg: hashes.HashAlgorithm | None,
           context: bytes, sig_alg: str, marshaling: str, salt: str) -> str:
     key_type = policy.type
+    if not policy.derived:
+        keyops.require_private(key_type, policy.entry(version), keyops.NO_PRIVATE_SIGN)
     if key_type is kt.ED25519:
         raw = keyops.ed25519_key(policy, version, context).sign(data)
     elif key_type.curve:
@@ -153,7 +155,10 @@ def verify(policy: Policy, signature: str, data: bytes, hash_alg: hashes.HashAlg
     key_type = policy.type
     try:
         if key_type is kt.ED25519:
-            keyops.ed25519_key(policy, version, context).public_key().verify(raw, data)
+            if policy.derived:
+                keyops.ed25519_key(policy, version, context).public_key().verify(raw, data)
+            else:
+                keyops.public_key(key_type, policy.entry(version)).verify(raw, data)
         elif key_type.curve:
             _verify_ecdsa(policy, version, raw, data, hash_alg, marshaling)
         else:
@@ -167,7 +172,7 @@ def _verify_ecdsa(policy: Policy, version: int, raw: bytes, data: bytes,
                   hash_alg: hashes.HashAlgorithm | None, marshaling: str) -> None:
     if hash_alg is None:
         raise UserError("hash algorithm none is not supported with ECDSA keys")
-    key: ec.EllipticCurvePrivateKey = keyops.private_key(policy.type, policy.entry(version))
+    key: ec.EllipticCurvePublicKey = keyops.public_key(policy.type, policy.entry(version))
     if marshaling == "jws":
         size = _curve_bytes(key)
         if len(raw) != 2 * size:
@@ -181,13 +186,12 @@ def _verify_ecdsa(policy: Policy, version: int, raw: bytes, data: bytes,
             raise UserError("supplied signature is invalid") from None
         der = raw
     digest, used = _ecdsa_digest(data, key)
-    key.public_key().verify(der, digest, ec.ECDSA(Prehashed(used)))
+    key.verify(der, digest, ec.ECDSA(Prehashed(used)))
 
 
 def _verify_rsa(policy: Policy, version: int, raw: bytes, data: bytes,
                 hash_alg: hashes.HashAlgorithm | None, sig_alg: str, salt: str) -> None:
-    key: rsa.RSAPrivateKey = keyops.private_key(policy.type, policy.entry(version))
-    public = key.public_key()
+    public: rsa.RSAPublicKey = keyops.public_key(policy.type, policy.entry(version))
     if hash_alg is None:
         if sig_alg != "pkcs1v15":
             raise UserError("unsupported hash algorithm none for PSS signatures")
