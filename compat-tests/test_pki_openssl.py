@@ -2,8 +2,9 @@
 leaf chain verifies, the CRL parses and lists a revoked serial, and the OCSP responder
 answers ``good`` then ``revoked`` for the same certificate.
 
-OCSP goes over GET (``ocsp/<base64 DER request>``, RFC 6960 appendix A.1): ``openssl
-ocsp`` writes the request with ``-reqout`` and checks the answer with ``-respin``.
+OCSP goes both ways of RFC 6960 appendix A.1: POST (``openssl ocsp -url``, its default:
+a DER body of type ``application/ocsp-request``) and GET (``ocsp/<base64 DER request>``,
+the request written with ``-reqout``, the answer checked with ``-respin``).
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def test_chain_crl_and_ocsp(dev_server: ServerProcess, tmp_path: Path) -> None:
     assert verified.returncode == 0, verified.stderr
     assert verified.stdout.strip() == "leaf.pem: OK"
 
-    def ocsp_status() -> str:
+    def ocsp_get() -> str:
         made = openssl("ocsp", "-issuer", "int.pem", "-cert", "leaf.pem", "-reqout", "req.der",
                        "-no_nonce", cwd=tmp_path)
         assert made.returncode == 0, made.stderr
@@ -75,10 +76,19 @@ def test_chain_crl_and_ocsp(dev_server: ServerProcess, tmp_path: Path) -> None:
         assert "Response verify OK" in checked.stderr + checked.stdout
         return checked.stdout.split("leaf.pem: ", 1)[1].split()[0]
 
-    assert ocsp_status() == "good"
+    def ocsp_post() -> str:
+        """openssl itself POSTs the DER request (with a nonce) and verifies the answer."""
+        asked = openssl("ocsp", "-issuer", "int.pem", "-cert", "leaf.pem", "-url",
+                        f"{dev_server.addr}/v1/{leaf['mount']}/ocsp", "-CAfile", "root.pem",
+                        "-verify_other", "int.pem", cwd=tmp_path)
+        assert asked.returncode == 0, asked.stderr
+        assert "Response verify OK" in asked.stderr + asked.stdout
+        return asked.stdout.split("leaf.pem: ", 1)[1].split()[0]
+
+    assert (ocsp_post(), ocsp_get()) == ("good", "good")
     dev_server.client().secrets.pki.revoke_certificate(leaf["serial_number"],
                                                         mount_point=leaf["mount"])
-    assert ocsp_status() == "revoked"
+    assert (ocsp_post(), ocsp_get()) == ("revoked", "revoked")
 
     crl = dev_server.request("GET", f"/v1/{leaf['mount']}/crl", token=None)
     assert crl.headers["Content-Type"] == "application/pkix-crl"
@@ -89,3 +99,20 @@ def test_chain_crl_and_ocsp(dev_server: ServerProcess, tmp_path: Path) -> None:
     assert "verify OK" in parsed.stderr + parsed.stdout
     wanted = leaf["serial_number"].replace(":", "").upper()
     assert f"Serial Number: {wanted}" in parsed.stdout
+
+
+def test_ocsp_post_bad_bodies(dev_server: ServerProcess) -> None:
+    """Vault's answers to POSTs that are not OCSP requests: DER OCSP errors, not JSON."""
+    client = dev_server.client()
+    client.sys.enable_secrets_engine("pki", path="ossl-bad")
+    client.secrets.pki.generate_root("internal", "Root CA", extra_params={"key_type": "ec"},
+                                     mount_point="ossl-bad")
+    malformed = bytes([0x30, 0x03, 0x0A, 0x01, 0x01])  # OCSPResponse{malformedRequest}
+    for body, ctype in ((b"garbage", "application/ocsp-request"),
+                        (b"", "application/ocsp-request"),
+                        (b'{"a": 1}', "application/json")):
+        answer = dev_server.request("POST", "/v1/ossl-bad/ocsp", token=None, data=body,
+                                    headers={"Content-Type": ctype})
+        assert answer.status_code == 400, (body, answer.content)
+        assert answer.headers["Content-Type"] == "application/ocsp-response"
+        assert answer.content == malformed

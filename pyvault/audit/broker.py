@@ -16,7 +16,13 @@ from typing import Any
 import msgpack
 
 from pyvault.audit.devices import AuditSinkError, Sink
-from pyvault.audit.entry import AuditTrail, FormatOptions, request_entry, response_entry
+from pyvault.audit.entry import (
+    AuditTrail,
+    FormatOptions,
+    raw_response_entry,
+    request_entry,
+    response_entry,
+)
 from pyvault.audit.entry import test_entry as make_test_entry
 from pyvault.audit.formats import encode
 from pyvault.audit.hashing import Salt, identity
@@ -31,7 +37,13 @@ from pyvault.audit.table import (
     unpack_table,
 )
 from pyvault.crypto.random import RandomSource
-from pyvault.logical.errors import InternalError, InvalidRequest
+from pyvault.logical.errors import (
+    InternalError,
+    InvalidRequest,
+    UnsupportedOperation,
+    UnsupportedPath,
+    multierror,
+)
 from pyvault.logical.response import Response
 from pyvault.logical.storage import Storage
 from pyvault.util.clock import Clock
@@ -72,6 +84,10 @@ class AuditBroker:
         self._headers: dict[str, bool] = {}
         self._lock = asyncio.Lock()
         self.failures = 0  # entries a device refused (the audit failure metric)
+        # Requests whose request / response entry no device took (Vault's
+        # vault.audit.log_request_failure / log_response_failure).
+        self.request_failures = 0
+        self.response_failures = 0
         self.active = False
 
     # ---- lifecycle (unseal / seal) -------------------------------------------------
@@ -192,6 +208,14 @@ class AuditBroker:
 
     async def _fan_out(self, build: Any) -> int:
         devices = list(self._devices.values())
+        if len(devices) == 1:  # the usual case: no gather, no extra task
+            try:
+                await devices[0].send(build(devices[0].options))
+            except Exception as exc:  # any device error is a refusal
+                self.failures += 1
+                log.error("audit: device %s refused an entry: %s", devices[0].entry.path, exc)
+                return 0
+            return 1
         results = await asyncio.gather(
             *(d.send(build(d.options)) for d in devices), return_exceptions=True
         )
@@ -209,20 +233,37 @@ class AuditBroker:
         self._collect_headers(trail)
         now = self._clock.now()
         trail.request_logged = True
+        trail.passed = not error
         if self._devices and not await self._fan_out(
             lambda opts: request_entry(trail, opts, now, error)
         ):
+            self.request_failures += 1
             log.error("audit: no audit device accepted the request: request_id=%s",
                       trail.request.request_id)
             raise AuditFailed("internal error")
 
     async def log_response(
-        self, trail: AuditTrail, response: Response | None, error: str = ""
+        self, trail: AuditTrail, response: Response | None, error: str = "",
+        detail: str | None = None,
     ) -> None:
         now = self._clock.now()
         if self._devices and not await self._fan_out(
-            lambda opts: response_entry(trail, response, opts, now, error)
+            lambda opts: response_entry(trail, response, opts, now, error, detail)
         ):
+            self.response_failures += 1
+            log.error("audit: no audit device accepted the response: request_id=%s",
+                      trail.request.request_id)
+            raise AuditFailed("internal error")
+
+    async def log_raw_response(
+        self, trail: AuditTrail, body: Any, headers: dict[str, list[str]]
+    ) -> None:
+        """A raw sys endpoint's HTTP answer (see ``raw_response_entry``)."""
+        now = self._clock.now()
+        if self._devices and not await self._fan_out(
+            lambda opts: raw_response_entry(trail, body, headers, opts, now)
+        ):
+            self.response_failures += 1
             log.error("audit: no audit device accepted the response: request_id=%s",
                       trail.request.request_id)
             raise AuditFailed("internal error")
@@ -230,10 +271,19 @@ class AuditBroker:
 
 async def log_failure(broker: AuditBroker, trail: AuditTrail, error: Exception) -> None:
     """A request the pipeline refused still leaves a request and a response
-    entry carrying the error, as Vault's do (403s are the interesting ones)."""
+    entry carrying the error, as Vault's do (403s are the interesting ones).
+
+    As Vault's: a bad request (400) logs only the generic ``invalid request`` in
+    clear, its own message — which may echo the caller's input — hashed under
+    ``response.data.error``; an unsupported path or operation has no data."""
     if isinstance(error, AuditFailed):
         return
     message = "\n".join(str(m) for m in getattr(error, "messages", [])) or str(error)
+    detail: str | None = None
+    if isinstance(error, InvalidRequest):
+        message, detail = multierror("invalid request"), message
+    elif isinstance(error, (UnsupportedPath, UnsupportedOperation)):
+        detail = ""
     if not trail.request_logged:
         await broker.log_request(trail, error=message)
-    await broker.log_response(trail, None, error=message)
+    await broker.log_response(trail, None, error=message, detail=detail)

@@ -32,7 +32,10 @@ class FileSink:
     """``file_path``: a file opened for append, or ``stdout``, or ``discard``.
 
     Writes run in a worker thread (blocking I/O stays off the event loop); a
-    threading lock keeps lines whole when several requests write at once.
+    threading lock keeps lines whole when several requests write at once. Lines
+    that arrive while a write is in the thread are batched into the next single
+    write, so a busy server pays one thread hop per batch, not per line; each
+    writer still waits until its own line is written (fail closed).
     """
 
     def __init__(self, path: str, mode: int) -> None:
@@ -40,6 +43,9 @@ class FileSink:
         self._mode = mode
         self._lock = threading.Lock()
         self._file: IO[bytes] | None = None
+        self._pending: list[tuple[bytes, asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._closed = False  # a late write must not reopen a disabled device's file
 
     @property
     def discards(self) -> bool:
@@ -72,16 +78,46 @@ class FileSink:
                 sys.stdout.buffer.write(line)
                 sys.stdout.buffer.flush()
                 return
+            if self._closed:
+                raise OSError("audit device is closed")
             if self._file is None:
                 self._open()
             assert self._file is not None
-            self._file.write(line)
+            view = memoryview(line)
+            while view:  # a short write (e.g. the disk filled up) leaves the rest
+                written = self._file.write(view)
+                if not written:
+                    raise OSError("short write to the audit file")
+                view = view[written:]
 
     async def write(self, line: bytes) -> None:
+        if self._path == "discard":
+            return
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((line, done))
+        if self._flusher is None:
+            # A task, not the caller: a cancelled request must not strand the batch.
+            self._flusher = asyncio.create_task(self._flush())
+        await done
+
+    async def _flush(self) -> None:
         try:
-            await asyncio.to_thread(self._write, line)
-        except OSError as exc:
-            raise AuditSinkError(str(exc)) from None
+            while self._pending:
+                batch, self._pending = self._pending, []
+                error: AuditSinkError | None = None
+                try:
+                    await asyncio.to_thread(self._write, b"".join(line for line, _ in batch))
+                except OSError as exc:
+                    error = AuditSinkError(str(exc))
+                for _, done in batch:
+                    if done.done():
+                        continue
+                    if error is None:
+                        done.set_result(None)
+                    else:
+                        done.set_exception(error)
+        finally:
+            self._flusher = None
 
     def _close_file(self) -> None:
         if self._file is not None:
@@ -96,7 +132,20 @@ class FileSink:
         await asyncio.to_thread(self._locked, again)
 
     async def close(self) -> None:
-        await asyncio.to_thread(self._locked, self._close_file)
+        def close() -> None:
+            self._closed = True
+            self._close_file()
+
+        await asyncio.to_thread(self._locked, close)
+
+
+class _DialError(OSError):
+    """A failed dial, its text already in Go's form."""
+
+
+def _multierror(messages: list[str]) -> str:
+    count = f"{len(messages)} error{'s' if len(messages) != 1 else ''} occurred"
+    return count + ":\n" + "".join(f"\t* {m}\n" for m in messages) + "\n"
 
 
 class SocketSink:
@@ -134,14 +183,36 @@ class SocketSink:
         self._writer.write(line)
         await self._writer.drain()
 
+    def _dial_error(self, exc: OSError) -> str:
+        """Go's net error text: ``dial tcp 127.0.0.1:1: connect: connection refused``."""
+        reason = (os.strerror(exc.errno) if exc.errno else str(exc)).lower()
+        return f"dial {self._type} {self._address}: connect: {reason}"
+
+    async def _connect(self) -> None:
+        try:
+            await self._dial()
+        except OSError as exc:
+            raise _DialError(self._dial_error(exc)) from None
+
     async def write(self, line: bytes) -> None:
+        """Write; on failure re-dial once and write again, as Vault's socket sink.
+        Two dial failures are reported together (go-multierror's text)."""
         try:
             async with asyncio.timeout(self._timeout), self._lock:
                 try:
+                    if self._writer is None and self._udp is None:
+                        await self._connect()
                     await self._send(line)
-                except OSError:
-                    await self._drop()  # one retry on a fresh connection, as Vault's
+                except OSError as first:
+                    await self._drop()
+                    try:
+                        await self._connect()
+                    except _DialError as second:
+                        raise AuditSinkError(_multierror([str(first), str(second)])) from None
                     await self._send(line)
+        except AuditSinkError:
+            await self._drop()
+            raise
         except (OSError, TimeoutError, ValueError) as exc:
             await self._drop()
             raise AuditSinkError(str(exc) or "write timed out") from None
@@ -177,16 +248,35 @@ class SyslogSink:
         self._tag = tag
 
     def _send(self, line: bytes) -> None:
+        """Like Go's log/syslog: each local socket path, datagram then stream; a
+        path that refuses is skipped, and none left is "Unix syslog delivery error"."""
         message = f"<{self._priority}>{self._tag}[{os.getpid()}]: ".encode() + line.rstrip(b"\n")
         for path in SYSLOG_SOCKETS:
-            if not os.path.exists(path):
-                continue
-            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
-                sock.settimeout(2.0)
-                sock.connect(path)
-                sock.send(message)
-                return
+            for kind, payload in ((socket.SOCK_DGRAM, message), (socket.SOCK_STREAM,
+                                                                 message + b"\n")):
+                try:
+                    with socket.socket(socket.AF_UNIX, kind) as sock:
+                        sock.settimeout(2.0)
+                        sock.connect(path)
+                        sock.sendall(payload)
+                        return
+                except OSError:
+                    continue
         raise OSError("Unix syslog delivery error")
+
+    def reachable(self) -> bool:
+        """Whether a local syslog socket takes a connection (Go's ``syslog.New``
+        dials when the device is built, so enabling fails with its error)."""
+        for path in SYSLOG_SOCKETS:
+            for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+                try:
+                    with socket.socket(socket.AF_UNIX, kind) as sock:
+                        sock.settimeout(2.0)
+                        sock.connect(path)
+                        return True
+                except OSError:
+                    continue
+        return False
 
     async def write(self, line: bytes) -> None:
         try:

@@ -17,6 +17,7 @@ from pyvault.audit.hashing import Hasher, hash_structure
 from pyvault.logical.operation import Operation
 from pyvault.logical.request import Request
 from pyvault.logical.response import Response
+from pyvault.policy.acl import AuthResult
 from pyvault.token.entry import TokenEntry
 from pyvault.util.clock import rfc3339
 
@@ -35,7 +36,12 @@ class AuditTrail:
     request: Request
     routed: Request | None = None
     token: TokenEntry | None = None
+    # The ACL's answer for ``token`` (None: no ACL check ran, e.g. a login path).
+    policy: AuthResult | None = None
     request_logged: bool = False
+    # The request entry was written without an error: the request got past the
+    # token and ACL checks (with no token: it was on an unauthenticated path).
+    passed: bool = False
     # Request headers the operator asked to audit: lower-cased name → (values, hmac).
     headers: dict[str, tuple[list[str], bool]] = field(default_factory=dict)
 
@@ -61,7 +67,13 @@ def _accessor(value: str, opts: FormatOptions) -> str:
 def _auth_section(trail: AuditTrail, opts: FormatOptions) -> dict[str, Any]:
     token = trail.token
     if token is None:
-        return {"token_type": "default"}
+        if not _open_path(trail):
+            return {"token_type": "default"}
+        # An unauthenticated path (a login): allowed without a token, as Vault logs it.
+        sent: dict[str, Any] = {}
+        if trail.request.client_token:
+            sent["client_token"] = opts.hasher(trail.request.client_token)
+        return {**sent, "policy_results": {"allowed": True}, "token_type": "default"}
     auth: dict[str, Any] = {}
     if trail.request.client_token:
         auth["client_token"] = opts.hasher(trail.request.client_token)
@@ -73,18 +85,48 @@ def _auth_section(trail: AuditTrail, opts: FormatOptions) -> dict[str, Any]:
         auth["metadata"] = dict(token.meta)
     if token.entity_id:
         auth["entity_id"] = token.entity_id
-    auth["policy_results"] = {
-        "allowed": True,
-        "granting_policies": [
-            {"name": name, "namespace_id": "root", "type": "acl"}
-            for name in (["root"] if token.is_root() else token.policies)
-        ],
-    }
+    auth["policy_results"] = _policy_results(trail.policy)
     auth["token_type"] = token.token_type
     if token.ttl:
         auth["token_ttl"] = token.ttl
     auth["token_issue_time"] = rfc3339(int(token.creation_time)).split(".")[0] + "Z"
     return auth
+
+
+def _policy_results(result: AuthResult | None) -> dict[str, Any]:
+    """Vault's ``policy_results``: the policies that granted the capability the
+    request needed (not every policy of the token); a refusal lists none, and a
+    request no ACL check ran for (a login path) says only ``allowed``."""
+    if result is None:
+        return {"allowed": True}
+    if not result.allowed:
+        return {"allowed": False}
+    section: dict[str, Any] = {"allowed": True}
+    if result.granting_policies:
+        section["granting_policies"] = [
+            {"name": name, "namespace_id": "root", "type": "acl"}
+            for name in result.granting_policies
+        ]
+    return section
+
+
+def _open_path(trail: AuditTrail) -> bool:
+    """A routed request that got through without a token."""
+    return trail.token is None and trail.passed and trail.routed is not None
+
+
+def _login(trail: AuditTrail) -> bool:
+    """A request on an auth method's unauthenticated path (no ACL check ran)."""
+    return (trail.passed and trail.policy is None and trail.routed is not None
+            and trail.routed.mount_point.startswith("auth/"))
+
+
+def _allowed(trail: AuditTrail) -> bool:
+    """A token that passed its ACL check, or an unauthenticated path (the reference
+    names the mount accessor only then)."""
+    if trail.token is None:
+        return _open_path(trail)
+    return trail.policy is None or trail.policy.allowed
 
 
 def _mount_class(mount_point: str) -> str:
@@ -105,7 +147,7 @@ def _request_section(
         # The reference leaves the accessor out of the request entry of reads and
         # lists, and out of entries for requests it refused.
         reading = routed.operation in (Operation.READ, Operation.LIST)
-        if token is not None and (for_response or not reading):
+        if _allowed(trail) and (for_response or not reading):
             section["mount_accessor"] = routed.mount_accessor
         section["mount_running_version"] = RUNNING_VERSION
         section["mount_class"] = _mount_class(routed.mount_point)
@@ -173,7 +215,7 @@ def _response_auth(response: Response, opts: FormatOptions) -> dict[str, Any]:
 
 
 def _response_section(
-    trail: AuditTrail, response: Response | None, opts: FormatOptions, error: str
+    trail: AuditTrail, response: Response | None, opts: FormatOptions, detail: str
 ) -> dict[str, Any]:
     section: dict[str, Any] = {}
     routed = trail.routed
@@ -182,7 +224,7 @@ def _response_section(
     if routed is not None:
         section["mount_point"] = routed.mount_point
         section["mount_type"] = routed.mount_type
-        if trail.token is not None:
+        if _allowed(trail):
             section["mount_accessor"] = routed.mount_accessor
         section["mount_running_plugin_version"] = RUNNING_VERSION
         section["mount_class"] = _mount_class(routed.mount_point)
@@ -193,8 +235,8 @@ def _response_section(
         if opts.elide_list_responses and (routed or trail.request).operation is Operation.LIST:
             data = _elide(data)
         section["data"] = hash_structure(data, opts.hasher)
-    elif error:
-        section["data"] = {"error": opts.hasher(error)}
+    elif detail:
+        section["data"] = {"error": opts.hasher(detail)}
     if response is not None and response.warnings:
         section["warnings"] = list(response.warnings)
     if response is not None and response.wrap_info is not None:
@@ -218,17 +260,49 @@ def response_entry(
     opts: FormatOptions,
     now: float,
     error: str = "",
+    detail: str | None = None,
 ) -> dict[str, Any]:
+    """``error`` is logged as is; ``detail`` (default: ``error``; "" for none) is the
+    backend's own message, hashed under ``response.data.error`` as Vault's."""
+    if _login(trail):  # as Vault's: the login's answer is the entry's auth
+        auth = (_response_auth(response, opts) if response is not None and response.auth
+                else {"token_type": "default"})
+    else:
+        auth = _auth_section(trail, opts)
     entry: dict[str, Any] = {
         "time": rfc3339(now),
         "type": "response",
-        "auth": _auth_section(trail, opts),
+        "auth": auth,
         "request": _request_section(trail, opts, for_response=True),
-        "response": _response_section(trail, response, opts, error),
+        "response": _response_section(trail, response, opts,
+                                      error if detail is None else detail),
     }
     if error:
         entry["error"] = error
     return entry
+
+
+def raw_response_entry(
+    trail: AuditTrail,
+    body: Any,
+    headers: dict[str, list[str]],
+    opts: FormatOptions,
+    now: float,
+) -> dict[str, Any]:
+    """The response entry of a raw sys endpoint (sys/rekey/*, sys/generate-root/*):
+    OpenBao logs the HTTP answer itself — its JSON body (an error body too, so no
+    ``error`` key) under ``data`` and the headers the handler set."""
+    response: dict[str, Any] = {}
+    if body is not None:
+        response["data"] = hash_structure(body, opts.hasher)
+    response["headers"] = {name: list(values) for name, values in headers.items()}
+    return {
+        "time": rfc3339(now),
+        "type": "response",
+        "auth": _auth_section(trail, opts),
+        "request": _request_section(trail, opts, for_response=True),
+        "response": response,
+    }
 
 
 def test_entry(now: float) -> dict[str, Any]:

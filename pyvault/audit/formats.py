@@ -7,6 +7,8 @@ import json
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+import orjson
+
 FORMATS = ("json", "jsonx")
 _JSONX_NS = 'xmlns:json="http://www.ibm.com/xmlns/prod/2009/jsonx"'
 
@@ -33,6 +35,9 @@ def _jsonx(value: Any, name: str | None, root: bool = False) -> str:
 def encode(entry: dict[str, Any], fmt: str, prefix: str) -> bytes:
     if fmt == "jsonx":
         body = '<?xml version="1.0" encoding="UTF-8"?>' + _jsonx(entry, None, root=True)
-    else:
-        body = json.dumps(entry, separators=(",", ":"), ensure_ascii=False)
-    return (prefix + body + "\n").encode("utf-8")
+        return (prefix + body + "\n").encode("utf-8")
+    try:
+        data = orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE)
+    except TypeError:  # e.g. an integer beyond 64 bits: the slower, general encoder
+        data = (json.dumps(entry, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
+    return prefix.encode("utf-8") + data if prefix else data

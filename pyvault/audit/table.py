@@ -120,5 +120,8 @@ def make_sink(entry: AuditEntry) -> Sink:
         facility = (options.get("facility") or "AUTH").upper()
         if facility not in SYSLOG_FACILITIES:
             raise InvalidRequest(f'unknown syslog facility "{facility}"')
-        return SyslogSink(facility, options.get("tag") or "vault")
+        sink = SyslogSink(facility, options.get("tag") or "vault")
+        if not sink.reachable():
+            raise InvalidRequest("Unix syslog delivery error")
+        return sink
     raise InvalidRequest(f'unknown backend type: "{entry.type}"')

@@ -8,13 +8,16 @@ encrypted with the root key (marked term 0).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import struct
+from collections.abc import Sequence
 
 from pyvault.barrier.keyring import Keyring, TermKey
 from pyvault.crypto import aead
 from pyvault.crypto.random import RandomSource
 from pyvault.logical.errors import Sealed
-from pyvault.physical.protocol import PhysicalBackend
+from pyvault.physical.protocol import PhysicalBackend, TxnOp
 from pyvault.util.clock import Clock
 
 KEYRING_PATH = "core/keyring"
@@ -89,8 +92,21 @@ class AESGCMBarrier:
     def active_term(self) -> TermKey:
         return self._require_keyring().active
 
+    def seed_encryptions(self, term: int, count: int) -> None:
+        """Add encryptions made before this unseal (persisted by the rotation check),
+        so ``max_operations`` counts a term's whole life, not just since unseal."""
+        self._encryptions[term] = self._encryptions.get(term, 0) + count
+
     def encryptions(self, term: int) -> int:
         return self._encryptions.get(term, 0)
+
+    def derive_key(self, purpose: bytes) -> bytes:
+        """A key every unsealed node of the cluster derives alike (HMAC of the first
+        term's key, which is never dropped from the keyring) — e.g. to authenticate
+        requests a standby forwards to the active node."""
+        ring = self._require_keyring()
+        first = ring.key_for(ring.keys[0].term) or ring.active
+        return hmac.new(first.key, purpose, hashlib.sha256).digest()
 
     def root_key(self) -> bytes:
         return self._require_keyring().root_key
@@ -110,6 +126,22 @@ class AESGCMBarrier:
     async def delete(self, key: str) -> None:
         self._require_keyring()
         await self._physical.delete(key)
+
+    async def transaction(self, ops: Sequence[TxnOp]) -> None:
+        """Encrypt every put's value, then hand the batch to storage as one durable
+        transaction (e.g. a KV v2 version and its metadata land together or not)."""
+        active = self._require_keyring().active
+        sealed: list[TxnOp] = []
+        for op, key, value in ops:
+            if op == "put":
+                if value is None:
+                    raise ValueError(f"transaction: put {key!r} without a value")
+                sealed.append(("put", key, self._encrypt(key, value, active.term, active.key)))
+            else:
+                sealed.append((op, key, None))
+        puts = sum(1 for op in sealed if op[0] == "put")
+        self._encryptions[active.term] = self._encryptions.get(active.term, 0) + puts
+        await self._physical.transaction(sealed)
 
     async def list(self, prefix: str) -> list[str]:
         self._require_keyring()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -20,9 +21,13 @@ from pyvault.metrics.serverlog import configure as configure_logging
 from pyvault.metrics.timed_physical import TimedPhysical
 from pyvault.physical import create_backend
 from pyvault.physical.errors import PhysicalError
+from pyvault.physical.protocol import HABackend
+from pyvault.seal.factory import build_seal
+from pyvault.seal.protocol import AutoSeal, SealConfigError, SealError
 from pyvault.util.clock import SystemClock
 
 log = logging.getLogger("pyvault.server")
+AUTO_UNSEAL_RETRY = 5.0  # seconds between tries while the seal cannot be reached
 _LEVELS = {"trace": logging.DEBUG, "debug": logging.DEBUG, "info": logging.INFO,
            "warn": logging.WARNING, "warning": logging.WARNING, "error": logging.ERROR}
 
@@ -75,29 +80,42 @@ async def _run(config: ServerConfig, dev: bool, dev_root_token_id: str) -> int:
     assert config.storage is not None
     metrics = Metrics(retention=config.prometheus_retention_time,
                       disable_hostname=config.disable_hostname)
-    physical = TimedPhysical(create_backend(config.storage.type, config.storage.options),
-                             metrics, SystemClock())
+    backend = create_backend(config.storage.type, config.storage.options)
+    physical = TimedPhysical(backend, metrics, SystemClock())
+    ha_backend = backend if isinstance(backend, HABackend) and backend.ha_enabled else None
+    api_addr, cluster_addr = advertised_addresses(config)
     core = Core(
         physical,
         CoreConfig(
             storage_type=config.storage.type,
             default_lease_ttl=config.default_lease_ttl,
             max_lease_ttl=config.max_lease_ttl,
-            api_addr=config.api_addr or "",
-            cluster_addr=config.cluster_addr or "",
+            api_addr=api_addr,
+            cluster_addr=cluster_addr,
+            request_forwarding=not config.disable_clustering,
+            freeze_gc_after_unseal=True,
             cluster_name=config.cluster_name or "",
             allow_api_audit_creation=config.unsafe_allow_api_audit_creation,
             allow_audit_log_prefixing=config.allow_audit_log_prefixing,
         ),
         metrics=metrics,
+        ha_backend=ha_backend,
+        seal=(seal := None if dev else _auto_seal(config)),
     )
     await core.open()
     listeners = Listeners(core, config.listeners)
+    retrying: asyncio.Task[None] | None = None
     try:
         if dev:
             await _dev_unseal(core, dev_root_token_id, config.listeners[0].address)
+        elif seal is not None and not await _try_auto_unseal(core, seal):
+            retrying = asyncio.create_task(_auto_unseal(core, seal))
         await listeners.start()
         _write_pid(config.pid_file)
+        # What is alive now (modules, config, in dev mode the unsealed core) lives as
+        # long as the process: frozen, the collector's full sweeps stop re-scanning it.
+        gc.collect()
+        gc.freeze()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -115,10 +133,58 @@ async def _run(config: ServerConfig, dev: bool, dev_root_token_id: str) -> int:
         await stop.wait()
         log.info("shutdown requested: finishing in-flight requests")
     finally:
+        if retrying is not None:
+            retrying.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await retrying
         await listeners.stop()
         await core.close()
+        if seal is not None:
+            await seal.close()
         _remove_pid(config.pid_file)
     return 0
+
+
+def _auto_seal(config: ServerConfig) -> AutoSeal | None:
+    """The configured auto-unseal seal (None: Shamir, the operators unseal)."""
+    from pyvault.http.transit_client import connect
+
+    try:
+        return build_seal(config.seals, transit_client=connect)
+    except (SealConfigError, SealError) as exc:
+        raise ConfigError(f"error loading configuration: seal: {exc}") from None
+
+
+async def _auto_unseal(core: Core, seal: AutoSeal) -> None:
+    """Connect to the seal and let it open the vault. A seal that is not there
+    leaves the server up and sealed (the log says why) and is tried again every few
+    seconds until it answers once, as Vault does; after that sys/seal is respected."""
+    while True:
+        await asyncio.sleep(AUTO_UNSEAL_RETRY)
+        if await _try_auto_unseal(core, seal):
+            return
+
+
+async def _try_auto_unseal(core: Core, seal: AutoSeal) -> bool:
+    try:
+        await seal.open()
+    except SealError as exc:
+        log.error("seal: %s", exc)
+    return await core.auto_unseal()
+
+
+def advertised_addresses(config: ServerConfig) -> tuple[str, str]:
+    """api_addr and cluster_addr; unset ones derive from the first listener as Vault
+    does (cluster port = listener port + 1), so standbys can find the active node."""
+    api_addr, cluster_addr = config.api_addr or "", config.cluster_addr or ""
+    if config.listeners and (not api_addr or not cluster_addr):
+        listener = config.listeners[0]
+        host, _, port = listener.address.rpartition(":")
+        scheme = "http" if listener.tls_disable else "https"
+        api_addr = api_addr or f"{scheme}://{listener.address}"
+        if port.isdigit():
+            cluster_addr = cluster_addr or f"https://{host}:{int(port) + 1}"
+    return api_addr, cluster_addr
 
 
 async def _dev_unseal(core: Core, root_token_id: str, address: str) -> None:

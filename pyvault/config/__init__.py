@@ -6,12 +6,19 @@
 """
 
 from pyvault.config.load import load_config
-from pyvault.config.model import ConfigError, ListenerConfig, ServerConfig, StorageConfig
+from pyvault.config.model import (
+    ConfigError,
+    ListenerConfig,
+    SealConfigBlock,
+    ServerConfig,
+    StorageConfig,
+)
 from pyvault.config.parse import parse_config
 
 __all__ = [
     "ConfigError",
     "ListenerConfig",
+    "SealConfigBlock",
     "ServerConfig",
     "StorageConfig",
     "load_config",

@@ -35,9 +35,10 @@ _COERCE: dict[str, Callable[[object], object]] = {
     "disable_unauthed_rekey_endpoints": as_bool,
     "disable_unauthed_generate_root_endpoints": as_bool,
 }
-# unauthenticated_metrics_access comes from the nested telemetry block instead.
-assert set(_COERCE) == {f.name for f in fields(ListenerConfig)} - {
-    "type", "unauthenticated_metrics_access"}
+# These two come from nested blocks (telemetry, inflight_requests_logging) instead.
+_NESTED = {"telemetry": "unauthenticated_metrics_access",
+           "inflight_requests_logging": "unauthenticated_in_flight_requests_access"}
+assert set(_COERCE) == {f.name for f in fields(ListenerConfig)} - {"type", *_NESTED.values()}
 
 
 def listener_blocks(value: object) -> Iterator[tuple[str, object]]:
@@ -76,8 +77,8 @@ def parse_listener(kind: str, body: object) -> ListenerConfig:
     for key, raw in body.items():
         if key in _IGNORED:
             continue
-        if key == "telemetry":
-            options["unauthenticated_metrics_access"] = _unauthenticated_metrics(raw)
+        if key in _NESTED:
+            options[_NESTED[key]] = _nested_switch(key, _NESTED[key], raw)
             continue
         coerce = _COERCE.get(key)
         if coerce is None:
@@ -89,18 +90,20 @@ def parse_listener(kind: str, body: object) -> ListenerConfig:
     return _checked(ListenerConfig(**options))
 
 
-def _unauthenticated_metrics(raw: object) -> bool:
-    """The listener's ``telemetry`` block; only ``unauthenticated_metrics_access`` matters."""
+def _nested_switch(block_name: str, option: str, raw: object) -> bool:
+    """A listener sub-block holding one switch that matters to pyvault: ``telemetry``
+    (``unauthenticated_metrics_access``) or ``inflight_requests_logging``
+    (``unauthenticated_in_flight_requests_access``); other keys are ignored."""
     blocks = raw if isinstance(raw, list) else [raw]
     allowed = False
     for block in blocks:
         if not isinstance(block, dict):
-            raise ValueError(f"telemetry must be a block, got {describe(block)}")
-        if "unauthenticated_metrics_access" in block:
+            raise ValueError(f"{block_name} must be a block, got {describe(block)}")
+        if option in block:
             try:
-                allowed = as_bool(block["unauthenticated_metrics_access"])
+                allowed = as_bool(block[option])
             except ValueError as exc:
-                raise ValueError(f"telemetry.unauthenticated_metrics_access {exc}") from None
+                raise ValueError(f"{block_name}.{option} {exc}") from None
     return allowed
 
 

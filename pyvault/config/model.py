@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = [
     "DEFAULT_LEASE_TTL",
@@ -12,6 +12,7 @@ __all__ = [
     "UNLIMITED_REQUEST_SIZE",
     "ConfigError",
     "ListenerConfig",
+    "SealConfigBlock",
     "ServerConfig",
     "StorageConfig",
 ]
@@ -42,6 +43,9 @@ class ListenerConfig:
     max_request_duration: float = DEFAULT_MAX_REQUEST_DURATION
     # telemetry { unauthenticated_metrics_access = true }: sys/metrics without a token.
     unauthenticated_metrics_access: bool = False
+    # inflight_requests_logging { unauthenticated_in_flight_requests_access = true }:
+    # GET sys/in-flight-req without a token (sealed too), as Vault's.
+    unauthenticated_in_flight_requests_access: bool = False
     # OpenBao's switches; false keeps Vault's unauthenticated rekey/generate-root paths.
     disable_unauthed_rekey_endpoints: bool = False
     disable_unauthed_generate_root_endpoints: bool = False
@@ -53,6 +57,16 @@ class StorageConfig:
 
     type: str
     options: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class SealConfigBlock:
+    """One ``seal "pkcs11"`` / ``seal "transit"`` block; options stay strings (secrets
+    such as the PIN or token included, so the repr leaves them out)."""
+
+    type: str
+    options: Mapping[str, str] = field(repr=False)
+    disabled: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,3 +91,8 @@ class ServerConfig:
     # no block → Prometheus off; a block without the key → 24h.
     prometheus_retention_time: int = 0
     disable_hostname: bool = False
+    # HA: standbys answer with a 307 redirect to the active node instead of
+    # forwarding requests to it (Vault's switch for request forwarding).
+    disable_clustering: bool = False
+    # Auto-unseal: the seal blocks in file order (none: the Shamir seal).
+    seals: tuple[SealConfigBlock, ...] = ()

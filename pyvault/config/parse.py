@@ -16,9 +16,11 @@ from pyvault.config.model import (
     DEFAULT_LEASE_TTL,
     ConfigError,
     ListenerConfig,
+    SealConfigBlock,
     ServerConfig,
     StorageConfig,
 )
+from pyvault.config.seal import parse_seal, seal_blocks
 from pyvault.config.storage import parse_storage, storage_blocks
 from pyvault.config.syntax import Item, parse_items
 from pyvault.config.values import as_bool, as_duration, as_str
@@ -43,8 +45,6 @@ IGNORED_KEYS = frozenset(
     {
         "disable_cache",
         "plugin_directory",
-        "seal",
-        "disable_clustering",
         "raw_storage_endpoint",
         "introspection_endpoint",
         "enable_response_header_hostname",
@@ -73,6 +73,7 @@ class Settings(TypedDict, total=False):
     allow_audit_log_prefixing: bool
     prometheus_retention_time: int
     disable_hostname: bool
+    disable_clustering: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,7 @@ class ConfigFragment:
     storage: StorageConfig | None
     listeners: tuple[ListenerConfig, ...]
     settings: Settings
+    seals: tuple[SealConfigBlock, ...] = ()
 
 
 def parse_config(text: str, source: str) -> ServerConfig:
@@ -107,6 +109,7 @@ def build_config(fragments: Sequence[ConfigFragment]) -> ServerConfig:
     storage: StorageConfig | None = None
     storage_source = ""
     listeners: list[ListenerConfig] = []
+    seals: list[SealConfigBlock] = []
     settings = Settings()
     for fragment in fragments:
         if fragment.storage is not None:
@@ -118,6 +121,7 @@ def build_config(fragments: Sequence[ConfigFragment]) -> ServerConfig:
                 )
             storage, storage_source = fragment.storage, fragment.source
         listeners.extend(fragment.listeners)
+        seals.extend(fragment.seals)
         settings.update(fragment.settings)
     # Vault: a TTL of 0 means the default, and the default may not exceed the max.
     default_ttl = settings.get("default_lease_ttl") or DEFAULT_LEASE_TTL
@@ -129,12 +133,14 @@ def build_config(fragments: Sequence[ConfigFragment]) -> ServerConfig:
             f"default_lease_ttl ({default_ttl}s) cannot be larger than max_lease_ttl ({max_ttl}s)",
         )
     settings["default_lease_ttl"], settings["max_lease_ttl"] = default_ttl, max_ttl
-    return ServerConfig(storage=storage, listeners=tuple(listeners), **settings)
+    return ServerConfig(storage=storage, listeners=tuple(listeners), seals=tuple(seals),
+                        **settings)
 
 
 def _fragment(items: list[Item], source: str) -> ConfigFragment:
     storage: StorageConfig | None = None
     listeners: list[ListenerConfig] = []
+    seals: list[SealConfigBlock] = []
     settings = Settings()
     for key, value in items:
         if key in ("storage", "backend"):
@@ -152,11 +158,13 @@ def _fragment(items: list[Item], source: str) -> ConfigFragment:
                     listeners.append(parse_listener(kind, body))
                 except ValueError as exc:
                     raise ValueError(f'listener {number} ("{kind}"): {exc}') from None
+        elif key == "seal":
+            seals.extend(parse_seal(kind, body) for kind, body in seal_blocks(value))
         elif key == "telemetry":
             _telemetry(settings, value)
         elif key not in IGNORED_KEYS:
             _set_scalar(settings, key, value)
-    return ConfigFragment(source, storage, tuple(listeners), settings)
+    return ConfigFragment(source, storage, tuple(listeners), settings, tuple(seals))
 
 
 def _telemetry(settings: Settings, value: object) -> None:
@@ -200,6 +208,8 @@ def _set_scalar(settings: Settings, key: str, value: object) -> None:
             settings["unsafe_allow_api_audit_creation"] = _get(key, as_bool, value)
         case "allow_audit_log_prefixing":
             settings["allow_audit_log_prefixing"] = _get(key, as_bool, value)
+        case "disable_clustering":
+            settings["disable_clustering"] = _get(key, as_bool, value)
         case _:
             raise ValueError(f'unknown configuration key "{key}"')
 

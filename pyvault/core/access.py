@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pyvault.logical.operation import Operation
-from pyvault.policy.acl import ACL
+from pyvault.policy.acl import ACL, AuthResult
 
 
 class AccessCheck:
@@ -25,11 +25,21 @@ class AccessCheck:
         is_root_path: bool,
         wrap_ttl: int = 0,
     ) -> bool:
+        return self.result(operation, path, data, is_root_path, wrap_ttl).allowed
+
+    def result(
+        self,
+        operation: Operation,
+        path: str,
+        data: Mapping[str, Any],
+        is_root_path: bool,
+        wrap_ttl: int = 0,
+    ) -> AuthResult:
+        """The whole answer, for the audit entry's ``policy_results``."""
         op = "read" if operation in (Operation.HELP, Operation.HEAD) else operation.value
-        result = self._acl.allow_operation(
+        return self._acl.allow_operation(
             op, path, data, is_root_path=is_root_path, wrap_ttl=wrap_ttl or None
         )
-        return result.allowed
 
     def any_capability(self, path: str) -> bool:
         return self._acl.capabilities(path) != ["deny"]

@@ -1,4 +1,5 @@
-"""Initialise, unseal and seal: the operator ceremony over the Shamir seal."""
+"""Initialise, unseal and seal: the operator ceremony over the Shamir seal, or over
+an auto seal (pyvault.seal), where the operators hold recovery keys instead."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import binascii
 from dataclasses import dataclass, field
 
 from pyvault.barrier.aes_gcm import AESGCMBarrier, InvalidRootKey
+from pyvault.core.recovery import AutoSealKeys, WrongRecoveryKey, seal_failure
 from pyvault.core.seal_config import SEAL_CONFIG_PATH, SealConfig
 from pyvault.core.shamir_seal import ShamirSeal, WrongUnsealKey
 from pyvault.crypto import aead
@@ -15,6 +17,7 @@ from pyvault.crypto.random import RandomSource, compare
 from pyvault.crypto.shamir import ShamirError
 from pyvault.logical.errors import InvalidRequest
 from pyvault.physical.protocol import PhysicalBackend
+from pyvault.seal.protocol import AutoSeal, SealError
 from pyvault.util.ids import new_uuid
 
 MIN_KEY_LENGTH = 16
@@ -29,6 +32,7 @@ WRONG_KEY_MESSAGE = (
 class InitResult:
     shares: list[bytes] = field(repr=False)
     root_key: bytes = field(repr=False)
+    recovery_shares: list[bytes] = field(default_factory=list, repr=False)
 
 
 @dataclass(slots=True)
@@ -63,12 +67,15 @@ class Ceremony:
     """Holds the in-memory unseal progress; never persists a share."""
 
     def __init__(
-        self, physical: PhysicalBackend, barrier: AESGCMBarrier, random: RandomSource
+        self, physical: PhysicalBackend, barrier: AESGCMBarrier, random: RandomSource,
+        auto_seal: AutoSeal | None = None,
     ) -> None:
         self._physical = physical
         self._barrier = barrier
         self._random = random
         self._seal = ShamirSeal(physical, random)
+        # An auto seal wraps the root key; the operators then hold recovery keys.
+        self.auto = AutoSealKeys(physical, auto_seal) if auto_seal is not None else None
         self._progress = UnsealProgress()
         self._config: SealConfig | None = None
         # The current unseal key, kept only while unsealed (Vault keeps it inside the
@@ -84,6 +91,27 @@ class Ceremony:
         return self._config
 
     @property
+    def seal_type(self) -> str:
+        return self.auto.seal.seal_type if self.auto is not None else "shamir"
+
+    async def operator_config(self) -> SealConfig | None:
+        """The configuration of the shares the operators hold: recovery keys under an
+        auto seal, unseal keys otherwise."""
+        if self.auto is not None:
+            return await self.auto.config()
+        return await self.seal_config()
+
+    async def check_seal_type(self) -> None:
+        """Storage sealed by one kind of seal does not open with another (that would
+        be Vault's seal migration, which pyvault does not do)."""
+        config = await self.seal_config()
+        if config is not None and config.type != self.seal_type:
+            raise InvalidRequest(
+                f"the stored seal type {config.type} does not match the configured "
+                f"seal type {self.seal_type}; seal migration is not supported"
+            )
+
+    @property
     def progress(self) -> UnsealProgress:
         return self._progress
 
@@ -91,8 +119,13 @@ class Ceremony:
         self._progress = UnsealProgress()
         self._unseal_key = None
 
-    async def initialize(self, config: SealConfig) -> InitResult:
-        """Create root key, keyring and unseal key; persist; return the shares."""
+    async def initialize(
+        self, config: SealConfig, recovery: SealConfig | None = None
+    ) -> InitResult:
+        """Create root key, keyring and unseal key; persist; return the shares.
+        The seal config is written last: it is what marks the vault initialised."""
+        if self.auto is not None:
+            return await self._initialize_auto(recovery or SealConfig("shamir", 0, 0))
         config.validate()
         if await self.seal_config() is not None or await self._barrier.initialized():
             raise InvalidRequest("Vault is already initialized")
@@ -105,11 +138,47 @@ class Ceremony:
         self._config = config
         return InitResult(shares=shares, root_key=root_key)
 
+    async def _initialize_auto(self, recovery: SealConfig) -> InitResult:
+        assert self.auto is not None
+        recovery.validate_recovery()
+        if await self.seal_config() is not None or await self._barrier.initialized():
+            raise InvalidRequest("Vault is already initialized")
+        root_key = self._random.bytes(aead.KEY_SIZE)
+        await self.auto.store_root_key(root_key)
+        recovery_key = self._random.bytes(aead.KEY_SIZE)
+        shares = self.split(recovery_key, recovery) if recovery.secret_shares else []
+        await self._barrier.initialize(root_key)
+        await self.auto.install(recovery, recovery_key if shares else None)
+        config = SealConfig(self.seal_type, 1, 1)
+        await self._physical.put(SEAL_CONFIG_PATH, config.serialize())
+        self._config = config
+        return InitResult(shares=[], root_key=root_key, recovery_shares=shares)
+
+    async def auto_root_key(self) -> bytes:
+        """The root key, unwrapped by the auto seal (SealError if it cannot)."""
+        assert self.auto is not None
+        await self.check_seal_type()
+        return await self.auto.root_key()
+
+    async def prove(self, key: bytes) -> None:
+        """Raises WrongUnsealKey unless ``key`` (combined from the operators' shares)
+        is the current unseal key — or, under an auto seal, the recovery key
+        (WrongRecoveryKey)."""
+        if self.auto is not None:
+            await self.auto.check(key)
+        else:
+            await self._seal.open_root_key(key)
+
     async def submit(self, key: bytes) -> bytes | None:
         """Add one share; returns the root key once the threshold opens the seal."""
-        config = await self.seal_config()
+        if await self.seal_config() is None:
+            raise InvalidRequest("Vault is not initialized")
+        await self.check_seal_type()
+        config = await self.operator_config()
         if config is None:
             raise InvalidRequest("Vault is not initialized")
+        if config.secret_threshold == 0:
+            raise InvalidRequest("no recovery keys exist, so the vault unseals only itself")
         if any(compare(part, key) for part in self._progress.parts):
             return None  # a repeated share is ignored, as Vault does
         if not self._progress.parts:
@@ -124,12 +193,30 @@ class Ceremony:
             raise InvalidRequest(
                 f"invalid key: failed to compute combined key: {exc}"
             ) from None
+        if self.auto is not None:
+            return await self._recovery_unseal(unseal_key)
         try:
             root_key = await self._seal.open_root_key(unseal_key)
         except WrongUnsealKey:
             raise InvalidRequest(WRONG_KEY_MESSAGE) from None
         self._unseal_key = unseal_key
         return root_key
+
+    async def _recovery_unseal(self, recovery_key: bytes) -> bytes:
+        """After sys/seal an auto-sealed vault opens with a quorum of recovery key
+        shares; the seal still unwraps the root key."""
+        assert self.auto is not None
+        try:
+            await self.auto.check(recovery_key)
+        except WrongRecoveryKey:
+            raise InvalidRequest(
+                "invalid key: failed to verify recovery key: recovery key does not match "
+                "submitted values"
+            ) from None
+        try:
+            return await self.auto.root_key()
+        except SealError as exc:
+            raise seal_failure("failed to unwrap the root key", exc) from None
 
     async def open_root_key(self, unseal_key: bytes) -> bytes:
         """The stored root key, if ``unseal_key`` opens it (rekey and root generation
@@ -138,6 +225,11 @@ class Ceremony:
 
     def split(self, unseal_key: bytes, config: SealConfig) -> list[bytes]:
         return self._seal.split(unseal_key, config.secret_shares, config.secret_threshold)
+
+    async def install_recovery_key(self, config: SealConfig, recovery_key: bytes) -> None:
+        """Recovery rekey's last step: the old recovery shares stop working at once."""
+        assert self.auto is not None
+        await self.auto.install(config, recovery_key)
 
     async def install_unseal_key(
         self, config: SealConfig, unseal_key: bytes, root_key: bytes
@@ -153,9 +245,32 @@ class Ceremony:
         """Wrap one or more candidate root keys (newest first) under the current
         unseal key; sys/rotate/root stores both while it swaps them, so a crash at
         any point leaves a vault the operators' shares still open."""
+        if self.auto is not None:
+            await self.auto.store_root_key(b"".join(root_keys))
+            return
         if self._unseal_key is None:
             raise InvalidRequest("Vault is sealed")
         await self._seal.store_root_key(self._unseal_key, b"".join(root_keys))
+
+    async def reopen_barrier(self) -> None:
+        """A standby taking over: the old active node may have rotated the keyring,
+        the root key or the seal config, so all three are read again."""
+        self._config = None
+        if self.auto is not None:
+            self.auto.forget()
+            try:
+                root_key = await self.auto.root_key()
+            except SealError as exc:
+                raise seal_failure("failed to unwrap the root key", exc) from None
+            await self.open_barrier(root_key)
+            return
+        if self._unseal_key is None:
+            raise InvalidRequest("Vault is sealed")
+        try:
+            root_key = await self._seal.open_root_key(self._unseal_key)
+        except WrongUnsealKey:
+            raise InvalidRequest(WRONG_KEY_MESSAGE) from None
+        await self.open_barrier(root_key)
 
     async def open_barrier(self, root_key: bytes) -> None:
         """The stored value may hold two candidates (a root rotation was cut short);

@@ -6,6 +6,8 @@ mounts) only exists in memory while unsealed and is dropped on seal.
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import logging
 from dataclasses import dataclass, field
 
@@ -18,8 +20,10 @@ from pyvault.builtin.secrets.cubbyhole.backend import cubbyhole_owner, destroy_c
 from pyvault.core.access import AccessCheck
 from pyvault.core.ceremony import Ceremony, check_key_length, decode_key
 from pyvault.core.generate_root import RootGeneration
+from pyvault.core.ha import Advertisement, HAManager, StandbyNode
 from pyvault.core.login import LoginRenewerImpl, issue_login_token, issues_login_token
 from pyvault.core.mounts import MountTable
+from pyvault.core.periodic import PeriodicRunner
 from pyvault.core.pipeline import handle_request
 from pyvault.core.rekey import Rekey
 from pyvault.core.root_rotation import RootRotation
@@ -45,8 +49,9 @@ from pyvault.logical.storage import Storage, StorageView
 from pyvault.logical.system_view import SystemView
 from pyvault.metrics.registry import Metrics
 from pyvault.metrics.state import CoreState
-from pyvault.physical.protocol import PhysicalBackend
+from pyvault.physical.protocol import HABackend, PhysicalBackend
 from pyvault.policy.store import PolicyStore
+from pyvault.seal.protocol import AutoSeal, SealError
 from pyvault.token.backend import token_backend
 from pyvault.token.entry import TokenEntry
 from pyvault.token.store import TokenStore
@@ -68,6 +73,11 @@ class CoreConfig:
     api_addr: str = ""
     cluster_addr: str = ""
     cluster_name: str = ""
+    # HA standbys forward requests to the active node (False: 307 redirect instead).
+    request_forwarding: bool = True
+    # A server process freezes the collector's view after unseal (tests do not: a full
+    # collection per unsealed test core would cost more than it saves).
+    freeze_gc_after_unseal: bool = False
     # OpenBao's switches: API-created audit devices are refused unless allowed.
     allow_api_audit_creation: bool = False
     allow_audit_log_prefixing: bool = False
@@ -83,12 +93,15 @@ class SealStatus:
     nonce: str
     cluster_name: str = ""
     cluster_id: str = ""
+    type: str = "shamir"
+    recovery_seal: bool = False  # an auto seal: t and n count recovery key shares
 
 
 @dataclass(frozen=True, slots=True)
 class InitResponse:
     keys: list[bytes] = field(repr=False)
     root_token: str = field(repr=False)
+    recovery_keys: list[bytes] = field(default_factory=list, repr=False)
 
 
 class Core:
@@ -100,6 +113,8 @@ class Core:
         random: RandomSource | None = None,
         clock: Clock | None = None,
         metrics: Metrics | None = None,
+        ha_backend: HABackend | None = None,
+        seal: AutoSeal | None = None,
     ) -> None:
         self.config = config or CoreConfig()
         self.physical = physical
@@ -114,14 +129,17 @@ class Core:
         self.metrics = metrics or Metrics()
         self.state = CoreState(self)  # in-flight count and the scrape-time gauges
         self.metrics.watch_state(self.state.read)
-        self.ceremony = Ceremony(physical, self.barrier, self.random)
+        self.ceremony = Ceremony(physical, self.barrier, self.random, seal)
         self.tokens = TokenStore(StorageView(self.barrier, "sys/token/"), self.random, self.clock)
-        self.rekey = Rekey(self.ceremony, self.barrier, self.random, self.clock)
+        # Under an auto seal, sys/rekey/* makes a new root key (sys/rotate/root's way).
+        self.rekey = Rekey(self.ceremony, self.barrier, self.random, self.clock,
+                           rotate_root=lambda: self.rotation.rotate_root())
         self.rotation = RootRotation(self.ceremony, self.barrier, self.random, self.clock)
         self.root_generation = RootGeneration(
             self.ceremony, self.random, self.clock, self.tokens.create_root
         )
         self.router = Router()
+        self.periodic = PeriodicRunner(self.router)  # backends' periodic funcs (tidy, CRLs)
         self.policies = PolicyStore(StorageView(self.barrier, "sys/policy/"), self.clock)
         self.system = CoreSystem(self)
         self.expiration = ExpirationManager(
@@ -138,6 +156,17 @@ class Core:
         self._initialized: bool | None = None
         self.cluster_name = ""
         self.cluster_id = ""
+        # HA storage: unsealed nodes elect one active node; the others stand by.
+        self.ha: HAManager | None = None
+        self._pending_seal: asyncio.Task[None] | None = None
+        if ha_backend is not None and ha_backend.ha_enabled:
+            self.ha = HAManager(
+                ha_backend,
+                Advertisement(self.config.api_addr, self.config.cluster_addr),
+                self.clock,
+                become_active=self._become_active,
+                become_standby=self._become_standby,
+            )
 
     # ---- lifecycle -------------------------------------------------------------
 
@@ -145,6 +174,8 @@ class Core:
         await self.physical.open()
 
     async def close(self) -> None:
+        if self.ha is not None:
+            await self.ha.stop()
         if not self._sealed:
             await self._teardown()
         await self.physical.close()
@@ -160,24 +191,32 @@ class Core:
 
     async def seal_status(self) -> SealStatus:
         config = await self.ceremony.seal_config()
+        shares = await self.ceremony.operator_config() if config else None
         progress = self.ceremony.progress
         return SealStatus(
             initialized=config is not None,
             sealed=self._sealed,
-            threshold=config.secret_threshold if config else 0,
-            shares=config.secret_shares if config else 0,
+            threshold=shares.secret_threshold if shares else 0,
+            shares=shares.secret_shares if shares else 0,
             progress=len(progress.parts),
             nonce=progress.nonce,
             cluster_name=self.cluster_name if not self._sealed else "",
             cluster_id=self.cluster_id if not self._sealed else "",
+            type=self.ceremony.seal_type,
+            recovery_seal=self.ceremony.auto is not None,
         )
 
     async def initialize(
-        self, shares: int, threshold: int, root_token_id: str | None = None
+        self, shares: int, threshold: int, root_token_id: str | None = None,
+        *, recovery_shares: int = 0, recovery_threshold: int = 0,
     ) -> InitResponse:
-        """Vault's sys/init: keys are made, the root token minted, the vault left sealed."""
+        """Vault's sys/init: keys are made, the root token minted, the vault left sealed
+        (an auto seal: recovery keys are made and the vault unseals itself, as Vault's)."""
         async with self.ceremony.lock:
-            result = await self.ceremony.initialize(SealConfig("shamir", shares, threshold))
+            result = await self.ceremony.initialize(
+                SealConfig("shamir", shares, threshold),
+                SealConfig("shamir", recovery_shares, recovery_threshold),
+            )
             await self.barrier.unseal(result.root_key)
             try:
                 await self.tokens.load()
@@ -190,7 +229,11 @@ class Core:
                 self.barrier.seal()
             self._initialized = True
             log.info("core: vault initialized with %d shares, threshold %d", shares, threshold)
-            return InitResponse(keys=result.shares, root_token=token)
+            if self.ceremony.auto is not None:
+                await self.ceremony.open_barrier(result.root_key)
+                await self._after_unseal()
+            return InitResponse(keys=result.shares, root_token=token,
+                                recovery_keys=result.recovery_shares)
 
     async def unseal(self, key: str | None, reset: bool = False) -> SealStatus:
         """One step of sys/unseal; progress lives only in memory. Checks run in
@@ -213,43 +256,115 @@ class Core:
                 root_key = await self.ceremony.submit(share)
                 if root_key is not None:
                     await self.ceremony.open_barrier(root_key)
-                    await self._setup()
+                    await self._after_unseal()
         return await self.seal_status()
+
+    async def auto_unseal(self) -> bool:
+        """An auto seal opens the vault with no operator (at start). If the seal cannot
+        unwrap the root key — HSM token gone, key holder down — the vault stays sealed
+        and says why in the log; True once unsealed."""
+        if self.ceremony.auto is None:
+            return False
+        async with self.ceremony.lock:
+            if not self._sealed or not await self.initialized():
+                return not self._sealed
+            try:
+                root_key = await self.ceremony.auto_root_key()
+                await self.ceremony.open_barrier(root_key)
+            except (SealError, VaultError) as exc:
+                log.error("core: auto-unseal failed; the vault stays sealed: %s", exc)
+                return False
+            await self._after_unseal()
+            log.info("core: unsealed by the %s seal", self.ceremony.seal_type)
+            return True
 
     async def seal(self) -> None:
         async with self.ceremony.lock:
             if self._sealed:
                 return
+            if self.ha is not None:
+                await self.ha.stop()
             await self._teardown()
             log.info("core: vault is sealed")
+
+    @property
+    def standby(self) -> bool:
+        """Unsealed but not active: requests go to the active node."""
+        return self.ha is not None and not self._sealed and not self.ha.active
+
+    async def _after_unseal(self) -> None:
+        """Without HA the node is active at once; with HA it stands by until it
+        wins the lock (Vault's standby nodes are unsealed too)."""
+        if self.ha is None:
+            await self._setup()
+            return
+        await self._load_cluster_info()
+        self._sealed = False
+        self.ha.start()
+        log.info("core: vault is unsealed; entering standby")
+
+    async def _become_active(self) -> None:
+        """Won the lock: everything is re-read from storage — the old active node may
+        have rotated keys, changed mounts or policies while we stood by."""
+        try:
+            await self.ceremony.reopen_barrier()
+        except VaultError:
+            # A rekey on the old active node changed the unseal key: this node's
+            # copy no longer opens the root key, so the operators must unseal it.
+            log.error("core: the unseal key changed while standing by; sealing this node")
+            self._pending_seal = asyncio.create_task(self.seal())
+            raise
+        await self._setup()
+
+    async def _become_standby(self) -> None:
+        """Lost (or gave up) the lock: drop every cache; keep the barrier open."""
+        await self._teardown_active()
+        self._sealed = False
+
+    async def _load_cluster_info(self) -> None:
+        raw = await self.barrier.get(CLUSTER_INFO_PATH)
+        if raw is not None:
+            info = msgpack.unpackb(raw)
+            self.cluster_name, self.cluster_id = info["name"], info["id"]
 
     async def _setup(self) -> None:
         """Bring everything behind the barrier to life after unseal."""
         await self.tokens.load()
         await self.policies.load()
-        raw = await self.barrier.get(CLUSTER_INFO_PATH)
-        if raw is not None:
-            info = msgpack.unpackb(raw)
-            self.cluster_name, self.cluster_id = info["name"], info["id"]
+        await self._load_cluster_info()
         self.router.clear()
         await self.audit.load()
         await self.mounts.load()
         await self.expiration.restore()
         self.expiration.start()
+        await self.rotation.restore_encryptions()
         self.rotation.start()
+        self.periodic.start()
+        # Everything loaded above lives until seal: move it out of the collector's
+        # generations, so later gc passes do not walk it again (fewer, shorter pauses).
+        if self.config.freeze_gc_after_unseal:
+            gc.collect()
+            gc.freeze()
         self._sealed = False
         log.info("core: vault is unsealed")
 
     async def _teardown(self) -> None:
+        await self._teardown_active()
+        self.barrier.seal()
+        self.ceremony.reset_progress()
+
+    async def _teardown_active(self) -> None:
+        """Stop serving: leases, mounts, audit, tokens, policies and ceremonies go."""
         self._sealed = True
         await self.expiration.stop()
         self.router.clear()
         await self.audit.unload()
         self.tokens.unload()
         self.policies.unload()
-        self.barrier.seal()
-        self.ceremony.reset_progress()
         await self.rotation.stop()
+        await self.periodic.stop()
+        if self.config.freeze_gc_after_unseal:
+            gc.unfreeze()  # what the sealed core held must be collectable again
         self.rekey.reset()
         self.root_generation.reset()
 
@@ -342,6 +457,8 @@ class Core:
 
     async def handle(self, request: Request) -> Response | None:
         # Audit off: one attribute check, no trail, no extra awaits.
+        if self.standby:
+            raise StandbyNode()
         trail = AuditTrail(request) if self.audit.active and not self._sealed else None
         try:
             if not self._sealed and request.path in WRAPPING_TOKEN_PATHS:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyvault.core.ceremony import Ceremony
+from pyvault.core.recovery import RECOVERY_MISMATCH, WrongRecoveryKey
 from pyvault.core.shamir_seal import WrongUnsealKey
 from pyvault.core.share_progress import (
     ShareProgress,
@@ -35,6 +36,7 @@ WRONG_SHARES = (
     "root generation aborted: unable to authenticate: unable to retrieve stored keys: "
     "invalid key: failed to decrypt keys from storage: cipher: message authentication failed"
 )
+WRONG_RECOVERY_SHARES = f"root generation aborted: unable to authenticate: {RECOVERY_MISMATCH}"
 
 MintRoot = Callable[[], Awaitable[str]]
 
@@ -83,7 +85,7 @@ class RootGeneration:
         self._attempt = None
 
     async def _required(self) -> int:
-        config = await self._ceremony.seal_config()
+        config = await self._ceremony.operator_config()  # recovery keys under auto seal
         return config.secret_threshold if config else 0
 
     async def status(self, *, otp: str = "", otp_length: int = OTP_LENGTH) -> dict[str, Any]:
@@ -148,7 +150,9 @@ class RootGeneration:
                 return view
             unseal_key = combine_shares(attempt.progress.take(), "root key")
             try:
-                await self._ceremony.open_root_key(unseal_key)
+                await self._ceremony.prove(unseal_key)
+            except WrongRecoveryKey:
+                raise InvalidRequest(WRONG_RECOVERY_SHARES) from None
             except WrongUnsealKey:
                 raise InvalidRequest(WRONG_SHARES) from None
             try:

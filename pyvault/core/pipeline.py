@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pyvault.audit.entry import AuditTrail
 from pyvault.framework.special import matches_any
@@ -17,6 +16,23 @@ from pyvault.token import cidrs
 if TYPE_CHECKING:
     from pyvault.core.core import Core
 
+_FIELDS = Request.__slots__
+_new = object.__new__
+_set = object.__setattr__
+# ``evolve`` skips the constructor, which is only sound while it does no more than
+# store the fields.
+assert not hasattr(Request, "__post_init__")
+
+
+def evolve(request: Request, **changes: Any) -> Request:
+    """``dataclasses.replace`` for the frozen Request, at about half its cost (it runs
+    two or three times per request; profiled)."""
+    copy = _new(Request)
+    for name in _FIELDS:
+        _set(copy, name, changes[name] if name in changes else getattr(request, name))
+    return copy
+
+
 async def handle_request(
     core: Core, request: Request, trail: AuditTrail | None = None
 ) -> Response | None:
@@ -26,7 +42,7 @@ async def handle_request(
         raise Sealed()
     matched = core.router.match(request.path)
     if trail is not None and matched is not None:
-        trail.routed = replace(request, mount_point=matched[0].entry.path,
+        trail.routed = evolve(request, mount_point=matched[0].entry.path,
                                mount_type=matched[0].entry.type,
                                mount_accessor=matched[0].entry.accessor)
     relative = matched[1] if matched else ""
@@ -46,7 +62,7 @@ async def handle_request(
     if matched is None:
         raise UnsupportedPath(f'no handler for route "{request.path}". route entry not found.')
     mount, relative = matched
-    routed = replace(
+    routed = evolve(
         request,
         path=relative,
         storage=mount.view,
@@ -60,7 +76,7 @@ async def handle_request(
     if routed.operation is Operation.UPDATE:
         exists = await mount.backend.exists(routed)
         if exists is False:
-            routed = replace(routed, operation=Operation.CREATE)
+            routed = evolve(routed, operation=Operation.CREATE)
     counted = entry is not None and not unauthenticated
     if counted:
         assert entry is not None
@@ -70,10 +86,15 @@ async def handle_request(
     try:
         if counted:
             assert entry is not None
-            await core.authorize(entry, routed, request.path,
-                                 matches_any(relative, list(mount.backend.root_paths)))
+            root_path = matches_any(relative, list(mount.backend.root_paths))
+            if trail is not None:
+                # policy_results of the entries; an ACL refusal's entries name the token.
+                trail.routed, trail.token = routed, entry
+                trail.policy = (await core.acl_for(entry)).result(
+                    routed.operation, request.path, routed.data, root_path, routed.wrap_ttl)
+            await core.authorize(entry, routed, request.path, root_path)
         if trail is not None:
-            # As the reference's: a refused request's entry names no token.
+            # As the reference's: a request refused before this (bad token) names none.
             trail.routed, trail.token = routed, entry
             await core.audit.log_request(trail)
         response = await mount.backend.handle(routed)

@@ -6,6 +6,10 @@ wrapping of the root key replaces the old one at once, so old shares stop workin
 the moment the last share arrives. With ``require_verification`` the new key only
 takes effect once a quorum of the *new* shares has been handed back.
 
+Under an auto seal the operators hold recovery keys: sys/rekey-recovery-key/*
+(``Rekey(recovery=True)``) replaces them the same way, and sys/rekey/* — proven
+with recovery keys — makes a new root key, wrapped by the seal, as Vault does.
+
 All progress is in memory: a restart mid-ceremony loses the progress, never a key.
 """
 
@@ -15,10 +19,12 @@ import asyncio
 import base64
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from pyvault.core.ceremony import Ceremony
+from pyvault.core.recovery import RECOVERY_MISMATCH, WrongRecoveryKey
 from pyvault.core.seal_config import SealConfig
 from pyvault.core.shamir_seal import WrongUnsealKey
 from pyvault.core.share_progress import (
@@ -40,6 +46,11 @@ WRONG_SHARES = (
 )
 # Inside the barrier, like Vault's core/unseal-keys-backup.
 BACKUP_PATH = "core/unseal-keys-backup"
+RECOVERY_BACKUP_PATH = "core/recovery-keys-backup"
+AUTO_NO_VERIFICATION = (
+    "requiring verification not supported when rekeying the barrier key with recovery keys"
+)
+AUTO_NO_PGP = "PGP key encryption not supported when rekeying the barrier key with recovery keys"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +86,11 @@ class _Attempt:
 
 
 class Rekey:
-    """One rekey attempt at a time, as Vault allows."""
+    """One rekey attempt at a time, as Vault allows (and one recovery rekey)."""
 
     def __init__(
-        self, ceremony: Ceremony, barrier: Storage, random: RandomSource, clock: Clock
+        self, ceremony: Ceremony, barrier: Storage, random: RandomSource, clock: Clock,
+        *, recovery: bool = False, rotate_root: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._ceremony = ceremony
         self._barrier = barrier
@@ -86,13 +98,31 @@ class Rekey:
         self._clock = clock
         self._attempt: _Attempt | None = None
         self._lock = asyncio.Lock()
+        self._is_recovery = recovery
+        self._rotate_root = rotate_root
+        self._backup_path = RECOVERY_BACKUP_PATH if recovery else BACKUP_PATH
+        # sys/rekey-recovery-key/*: its own attempt, forgotten with this one on seal.
+        self.recovery: Rekey | None = (
+            None if recovery else Rekey(ceremony, barrier, random, clock, recovery=True)
+        )
 
     def reset(self) -> None:
         """Forget every attempt (the vault sealed)."""
         self._attempt = None
+        if self.recovery is not None:
+            self.recovery.reset()
+
+    @property
+    def _auto_barrier(self) -> bool:
+        """sys/rekey/* under an auto seal: no shares out, a new root key in."""
+        return not self._is_recovery and self._ceremony.auto is not None
+
+    @property
+    def _what(self) -> str:
+        return "recovery" if self._is_recovery else "barrier"
 
     async def _current_threshold(self) -> int:
-        config = await self._ceremony.seal_config()
+        config = await self._ceremony.operator_config()
         return config.secret_threshold if config else 0
 
     async def status(self) -> dict[str, Any]:
@@ -100,8 +130,8 @@ class Rekey:
         view: dict[str, Any] = {
             "nonce": attempt.progress.nonce if attempt else "",
             "started": attempt is not None,
-            "t": attempt.request.secret_threshold if attempt else 0,
-            "n": attempt.request.secret_shares if attempt else 0,
+            "t": attempt.request.secret_threshold if attempt and not self._auto_barrier else 0,
+            "n": attempt.request.secret_shares if attempt and not self._auto_barrier else 0,
             "progress": len(attempt.progress.parts) if attempt else 0,
             "required": await self._current_threshold(),
             "pgp_fingerprints": attempt.fingerprints if attempt else None,
@@ -113,12 +143,20 @@ class Rekey:
         return view
 
     async def start(self, request: RekeyRequest) -> dict[str, Any]:
+        if self._auto_barrier:
+            # The shares asked for are ignored: the seal holds the new root key.
+            if request.require_verification:
+                raise InvalidRequest(AUTO_NO_VERIFICATION)
+            if request.pgp_keys:
+                raise InvalidRequest(AUTO_NO_PGP)
+            request = RekeyRequest(1, 1, backup=request.backup)
         config = SealConfig("shamir", request.secret_shares, request.secret_threshold)
+        prefix = "recovery" if self._is_recovery else "rekey seal"
         try:
             config.validate()
         except InvalidRequest as exc:
             # Vault answers 500 here; a bad request is the caller's error, so 400.
-            raise InvalidRequest(f"invalid rekey seal configuration: {exc}") from None
+            raise InvalidRequest(f"invalid {prefix} configuration: {exc}") from None
         if request.pgp_keys and len(request.pgp_keys) != request.secret_shares:
             raise InvalidRequest("incorrect number of PGP keys for rekey")
         if request.backup and not request.pgp_keys:
@@ -129,7 +167,7 @@ class Rekey:
         try:
             keys = pgp.parse_all(request.pgp_keys)
         except pgp.PGPKeyError as exc:
-            raise InvalidRequest(f"invalid rekey seal configuration: {exc}") from None
+            raise InvalidRequest(f"invalid {prefix} configuration: {exc}") from None
         async with self._lock:
             if self._attempt is not None:
                 raise InvalidRequest("rekey already in progress")
@@ -152,7 +190,7 @@ class Rekey:
         async with self._lock:
             attempt = self._attempt
             if attempt is None:
-                raise InvalidRequest("no barrier rekey in progress")
+                raise InvalidRequest(f"no {self._what} rekey in progress")
             if attempt.pending is not None:
                 raise InvalidRequest(
                     "rekey operation already finished; verification must be performed; "
@@ -168,13 +206,26 @@ class Rekey:
                 return await self.status()
             return await self._finish(attempt)
 
-    async def _finish(self, attempt: _Attempt) -> dict[str, Any]:
-        old_unseal_key = combine_shares(attempt.progress.take(), "root key")
+    async def _prove(self, attempt: _Attempt) -> bytes:
+        """The root key (Shamir) once the shares prove the operators' key; under an
+        auto seal the recovery key is checked instead (b"": no root key needed)."""
+        parts = attempt.progress.take()
+        if self._ceremony.auto is not None:
+            try:
+                await self._ceremony.prove(combine_shares(parts, "recovery key"))
+            except WrongRecoveryKey:
+                raise InvalidRequest(RECOVERY_MISMATCH) from None
+            return b""
         try:
-            root_key = await self._ceremony.open_root_key(old_unseal_key)
+            return await self._ceremony.open_root_key(combine_shares(parts, "root key"))
         except WrongUnsealKey:
             # Vault answers 500; wrong shares are the caller's error, so 400.
             raise InvalidRequest(WRONG_SHARES) from None
+
+    async def _finish(self, attempt: _Attempt) -> dict[str, Any]:
+        root_key = await self._prove(attempt)
+        if self._auto_barrier:
+            return await self._finish_auto(attempt)
         request = attempt.request
         config = SealConfig("shamir", request.secret_shares, request.secret_threshold)
         unseal_key = self._random.bytes(aead.KEY_SIZE)
@@ -205,28 +256,44 @@ class Rekey:
         await self._install(attempt, config, unseal_key, root_key)
         return view
 
+    async def _finish_auto(self, attempt: _Attempt) -> dict[str, Any]:
+        """A new root key, wrapped by the auto seal; no shares to hand out."""
+        if self._rotate_root is None:
+            raise InvalidRequest("rekeying the barrier key is not available")
+        await self._rotate_root()
+        self._attempt = None
+        log.info("core: barrier rekey with recovery keys complete: new root key")
+        return {
+            "nonce": attempt.progress.nonce, "complete": True, "keys": [],
+            "keys_base64": [], "pgp_fingerprints": None, "backup": False,
+            "verification_required": False,
+        }
+
     async def _install(
         self, attempt: _Attempt, config: SealConfig, unseal_key: bytes, root_key: bytes
     ) -> None:
         """The new shares take effect; a backup (PGP-encrypted shares only) is kept
         inside the barrier for sys/rekey/backup, replacing any older one."""
         async with self._ceremony.lock:
-            await self._ceremony.install_unseal_key(config, unseal_key, root_key)
+            if self._is_recovery:
+                await self._ceremony.install_recovery_key(config, unseal_key)
+            else:
+                await self._ceremony.install_unseal_key(config, unseal_key, root_key)
         if attempt.backup is not None:
-            await self._barrier.put(BACKUP_PATH, json.dumps(attempt.backup).encode())
+            await self._barrier.put(self._backup_path, json.dumps(attempt.backup).encode())
         self._attempt = None
-        log.info("core: rekey complete: %d key shares, threshold %d",
+        log.info("core: %s rekey complete: %d key shares, threshold %d", self._what,
                  config.secret_shares, config.secret_threshold)
 
     async def read_backup(self) -> dict[str, Any]:
-        raw = await self._barrier.get(BACKUP_PATH)
+        raw = await self._barrier.get(self._backup_path)
         if raw is None:
             raise InvalidRequest("no backed-up keys found")
         record: dict[str, Any] = json.loads(raw)
         return record
 
     async def delete_backup(self) -> None:
-        await self._barrier.delete(BACKUP_PATH)
+        await self._barrier.delete(self._backup_path)
 
     # ---- verification ----------------------------------------------------------------
 

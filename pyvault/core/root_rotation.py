@@ -7,8 +7,10 @@ between any two leaves a vault the current shares still open: first the seal wra
 seal keeps only the new one (Ceremony.open_barrier tries each candidate).
 
 Automatic rotation adds a barrier term once the active term has encrypted
-``max_operations`` values (counted since unseal) or is older than ``interval``;
-it is checked every five minutes, as Vault does.
+``max_operations`` values or is older than ``interval``; it is checked every five
+minutes, as Vault does. The active term's encryption count is persisted (inside the
+barrier) at every check and on seal, and added back at unseal, as Vault persists its
+count: a restart does not reset a key's wear.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from pyvault.util.clock import Clock
 log = logging.getLogger("pyvault.core")
 
 CONFIG_PATH = "core/rotation-config"  # inside the barrier
+ENCRYPTIONS_PATH = "core/barrier-encryptions"  # inside the barrier: {"term", "count"}
 MAX_OPERATIONS = 3_865_470_566  # Vault's ceiling (and default) for one AES-GCM key
 MIN_OPERATIONS = 1_000_000
 MIN_INTERVAL = 24 * 3600.0
@@ -94,8 +97,26 @@ class RootRotation:
         config.validate()
         await self._barrier.put(CONFIG_PATH, json.dumps(asdict(config)).encode())
 
+    async def restore_encryptions(self) -> None:
+        """At unseal: the active term's count as last persisted."""
+        raw = await self._barrier.get(ENCRYPTIONS_PATH)
+        if raw is None:
+            return
+        record = json.loads(raw)
+        active = self._barrier.active_term()
+        if int(record.get("term", -1)) == active.term:
+            self._barrier.seed_encryptions(active.term, int(record.get("count", 0)))
+
+    async def persist_encryptions(self) -> None:
+        """Write the active term's count (this write is itself one more encryption)."""
+        active = self._barrier.active_term()
+        count = self._barrier.encryptions(active.term) + 1
+        await self._barrier.put(ENCRYPTIONS_PATH,
+                                json.dumps({"term": active.term, "count": count}).encode())
+
     async def check(self) -> bool:
         """Rotate the barrier term if the config says it is due; True if it did."""
+        await self.persist_encryptions()
         config = await self.read_config()
         if not config.enabled:
             return False
@@ -115,11 +136,17 @@ class RootRotation:
             self._task = asyncio.get_running_loop().create_task(self._loop())
 
     async def stop(self) -> None:
+        """On seal: stop checking and keep the count (best effort — a standby that lost
+        the HA lock may no longer write, and then the last check's count stands)."""
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            try:
+                await self.persist_encryptions()
+            except Exception:
+                log.warning("core: could not persist the barrier encryption count")
 
     async def _loop(self) -> None:
         # Real time on purpose: a fake clock's sleep returns at once and would spin

@@ -28,10 +28,17 @@ class Router:
         self._ordered = sorted(self._mounts, key=len, reverse=True)
 
     def unmount(self, path: str) -> None:
-        self._mounts.pop(path, None)
+        """Drop the mount; its backend instance stops its background work (Vault's
+        Cleanup), as a remount or reload builds a fresh one."""
+        route = self._mounts.pop(path, None)
         self._ordered = sorted(self._mounts, key=len, reverse=True)
+        if route is not None:
+            route.backend.cleanup()
 
     def clear(self) -> None:
+        """Teardown (seal, step-down): every backend stops its background work."""
+        for route in self._mounts.values():
+            route.backend.cleanup()
         self._mounts.clear()
         self._ordered = []
 

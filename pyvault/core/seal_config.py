@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass
 from pyvault.logical.errors import InvalidRequest
 
 SEAL_CONFIG_PATH = "core/seal-config"
+# With an auto seal: how many recovery key shares exist and how many are needed.
+RECOVERY_CONFIG_PATH = "core/recovery-config"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +35,13 @@ class SealConfig:
             raise InvalidRequest("threshold must be less than 256")
         if self.secret_threshold > self.secret_shares:
             raise InvalidRequest("threshold cannot be larger than shares")
+
+    def validate_recovery(self) -> None:
+        """Recovery keys may be switched off entirely (0 shares, 0 threshold), as in
+        Vault; otherwise the same rules as unseal keys."""
+        if self.secret_shares == 0 and self.secret_threshold == 0:
+            return
+        self.validate()
 
     def serialize(self) -> bytes:
         return json.dumps(asdict(self)).encode()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import socket
 from typing import TYPE_CHECKING
 
 from pyvault.builtin.registry import AUTH_METHODS, CUBBYHOLE, SECRET_ENGINES, load_factory
 from pyvault.builtin.system.backend import system_backend
-from pyvault.builtin.system.ops import KeyStatus
+from pyvault.builtin.system.ops import HANode, KeyStatus
 from pyvault.expiration.lease import LeaseEntry
 from pyvault.expiration.protocols import SecretRenewal
 from pyvault.framework.backend import Backend
@@ -16,6 +17,7 @@ from pyvault.logical.errors import PermissionDenied
 from pyvault.logical.mount_entry import MountEntry
 from pyvault.logical.request import Request
 from pyvault.logical.system_view import BackendConfig
+from pyvault.version import VAULT_API_VERSION
 
 if TYPE_CHECKING:
     from pyvault.core.core import Core
@@ -106,8 +108,24 @@ class CoreSystem:
         await self._core.seal()
 
     async def step_down(self) -> None:
-        """Without HA storage there is no lock to give up (Vault answers 204 too)."""
-        log.info("core: step-down requested; this node has no HA lock to release")
+        """Give up the HA lock; without HA storage there is none (Vault answers 204)."""
+        if self._core.ha is None:
+            log.info("core: step-down requested; this node has no HA lock to release")
+            return
+        log.info("core: step-down requested")
+        self._core.ha.request_step_down()
+
+    def ha_nodes(self) -> list[HANode]:
+        """This (active) node first, then the standbys that echoed recently."""
+        core = self._core
+        ha = core.ha
+        hostname = ha.hostname if ha is not None else socket.gethostname()
+        nodes = [HANode(hostname, core.config.api_addr, core.config.cluster_addr, True, None,
+                        VAULT_API_VERSION)]
+        if ha is not None:
+            nodes.extend(HANode(echo.hostname, echo.api_addr, echo.cluster_addr, False,
+                                echo.last_echo, echo.version) for echo in ha.live_echoes())
+        return nodes
 
     async def rotate_barrier(self) -> KeyStatus:
         term = await self._core.barrier.rotate()

@@ -11,8 +11,10 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pysequoia
+if TYPE_CHECKING:  # imported on first use: ~2 MiB of RSS most servers never need
+    import pysequoia
 
 
 class PGPKeyError(ValueError):
@@ -33,6 +35,8 @@ def parse_public_key(encoded: str) -> PublicKey:
         raise PGPKeyError(
             "error decoding given PGP key: illegal base64 data at input byte 0"
         ) from None
+    import pysequoia
+
     try:
         cert = pysequoia.Cert.from_bytes(raw)
     except Exception:  # the library raises plain RuntimeError/ValueError
@@ -44,6 +48,8 @@ def parse_public_key(encoded: str) -> PublicKey:
 
 def encrypt(key: PublicKey, plaintext: bytes) -> bytes:
     """A binary OpenPGP message readable only with ``key``'s secret half."""
+    import pysequoia
+
     try:
         message: bytes = pysequoia.encrypt(plaintext, recipients=[key.cert], armor=False)
     except Exception:  # e.g. a key without an encryption subkey

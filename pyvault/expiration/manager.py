@@ -87,6 +87,7 @@ class ExpirationManager:
     async def restore(self) -> int:
         """Load every lease (after unseal, once tokens and mounts are up) and revoke
         the ones that expired while sealed; returns how many were revoked."""
+        self._records.clear_cache()
         self._schedule.clear()
         self._irrevocable.clear()
         self._attempts.clear()
@@ -104,6 +105,7 @@ class ExpirationManager:
     async def stop(self) -> None:
         """Stop the timer and forget the in-memory state (on seal)."""
         await self._timer.stop()
+        self._records.clear_cache()
         self._schedule.clear()
         self._irrevocable.clear()
         self._attempts.clear()
@@ -168,7 +170,8 @@ class ExpirationManager:
         return lease
 
     async def token_lease(self, entry: TokenEntry) -> LeaseEntry | None:
-        return await self.lookup(self.token_lease_id(entry))
+        """The token's lease, shared with the cache: read it, never change it."""
+        return await self._records.peek(self.token_lease_id(entry))
 
     async def renew_token(
         self,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections import OrderedDict
 
 from pyvault.expiration.lease import LeaseEntry
 from pyvault.logical.storage import Storage, collect_keys
@@ -20,6 +21,7 @@ log = logging.getLogger("pyvault.expiration")
 
 LEASE_PREFIX = "id/"
 INDEX_PREFIX = "token/"
+CACHE_ENTRIES = 4096
 
 
 def index_key(index_hash: str, lease_id: str) -> str:
@@ -31,23 +33,65 @@ def _safe(path: str) -> bool:
 
 
 class LeaseRecords:
-    __slots__ = ("_storage",)
+    """Lease records in storage, with an exact LRU of recent ones in memory.
 
-    def __init__(self, storage: Storage) -> None:
+    Exact because this process is the only writer of ``sys/expire/`` and every put
+    and delete here updates or drops the cached entry (dropped before the storage
+    call, so a failed write leaves no stale copy). It holds the plaintext record and
+    its decoded form: ``get`` hands out a fresh object, ``peek`` the shared one.
+    """
+
+    __slots__ = ("_cache", "_size", "_storage")
+
+    def __init__(self, storage: Storage, cache_entries: int = CACHE_ENTRIES) -> None:
         self._storage = storage
+        self._size = cache_entries
+        self._cache: OrderedDict[str, tuple[bytes, LeaseEntry]] = OrderedDict()
+
+    def clear_cache(self) -> None:
+        """Forget every cached record (on seal, or before reloading after unseal)."""
+        self._cache.clear()
 
     async def get(self, lease_id: str) -> LeaseEntry | None:
-        if not lease_id or lease_id.endswith("/") or not _safe(lease_id):
-            return None
-        return await self._read(LEASE_PREFIX + lease_id)
+        """A private copy the caller may change and ``put`` back."""
+        found = await self._cached(lease_id)
+        return None if found is None else LeaseEntry.deserialize(found[0])
+
+    async def peek(self, lease_id: str) -> LeaseEntry | None:
+        """The cached record itself, for readers only: callers must not change it."""
+        found = await self._cached(lease_id)
+        return None if found is None else found[1]
 
     async def put(self, lease: LeaseEntry) -> None:
-        await self._storage.put(LEASE_PREFIX + lease.lease_id, lease.serialize())
+        raw = lease.serialize()
+        self._cache.pop(lease.lease_id, None)
+        await self._storage.put(LEASE_PREFIX + lease.lease_id, raw)
+        self._remember(lease.lease_id, raw, LeaseEntry.deserialize(raw))
 
     async def delete(self, lease_id: str, index_hash: str = "") -> None:
+        self._cache.pop(lease_id, None)
         await self._storage.delete(LEASE_PREFIX + lease_id)
         if index_hash:
             await self._storage.delete(index_key(index_hash, lease_id))
+
+    async def _cached(self, lease_id: str) -> tuple[bytes, LeaseEntry] | None:
+        if not lease_id or lease_id.endswith("/") or not _safe(lease_id):
+            return None
+        found = self._cache.get(lease_id)
+        if found is not None:
+            self._cache.move_to_end(lease_id)
+            return found
+        raw = await self._storage.get(LEASE_PREFIX + lease_id)
+        lease = None if raw is None else self._decode(LEASE_PREFIX + lease_id, raw)
+        if raw is None or lease is None:
+            return None
+        self._remember(lease_id, raw, lease)
+        return raw, lease
+
+    def _remember(self, lease_id: str, raw: bytes, lease: LeaseEntry) -> None:
+        self._cache[lease_id] = (raw, lease)
+        if len(self._cache) > self._size:
+            self._cache.popitem(last=False)
 
     async def add_index(self, index_hash: str, lease_id: str) -> None:
         await self._storage.put(index_key(index_hash, lease_id), lease_id.encode())
@@ -94,8 +138,10 @@ class LeaseRecords:
 
     async def _read(self, key: str) -> LeaseEntry | None:
         raw = await self._storage.get(key)
-        if raw is None:
-            return None
+        return None if raw is None else self._decode(key, raw)
+
+    @staticmethod
+    def _decode(key: str, raw: bytes) -> LeaseEntry | None:
         try:
             return LeaseEntry.deserialize(raw)
         except (ValueError, TypeError, KeyError):

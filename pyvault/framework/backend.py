@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -16,10 +17,19 @@ from pyvault.logical.request import Request
 from pyvault.logical.response import Response
 from pyvault.logical.storage import Storage
 
+log = logging.getLogger(__name__)
+
 SecretRevoker = Callable[
     [Storage, str, dict[str, Any] | None, dict[str, Any] | None], Awaitable[None]
 ]
 SecretRenewer = Callable[[Storage, str, dict[str, Any] | None, int], Awaitable[Any]]
+# Vault's PeriodicFunc: housekeeping the core runs about once a minute per mount,
+# given a request that carries the mount's storage view.
+PeriodicFunc = Callable[[Request], Awaitable[None]]
+# Vault's CleanupFunc: stop background work (a running tidy) when the backend instance
+# goes away, on unmount, remount, reload, seal or teardown. Synchronous so the router
+# can call it while it drops its table.
+CleanupFunc = Callable[[], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +53,9 @@ class Backend:
     renew_secret: SecretRenewer | None = None
     # Auth methods re-check the user or role before a login token is renewed.
     renew_auth: AuthRenewer | None = None
+    # Background housekeeping (PKI's auto-tidy and CRL auto-rebuild); None: nothing to do.
+    periodic_func: PeriodicFunc | None = None
+    cleanup_func: CleanupFunc | None = None
     _routes: list[Path] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -70,6 +83,22 @@ class Backend:
         data.update(route.captures)  # URL captures win over the body, as Vault's
         return FieldData(data, route.path.fields)
 
+    async def periodic(self, request: Request) -> None:
+        """Run the backend's periodic work, if it has any (a no-op otherwise)."""
+        if self.periodic_func is not None:
+            await self.periodic_func(request)
+
+    def cleanup(self) -> None:
+        """Stop the backend's background work; a failure is logged, never raised, so
+        one backend cannot block an unmount or a seal."""
+        if self.cleanup_func is None:
+            return
+        try:
+            self.cleanup_func()
+        except Exception as exc:
+            log.warning("backend %s cleanup failed: %s", self.backend_type,
+                        type(exc).__name__)
+
     async def exists(self, request: Request) -> bool | None:
         """None when the path has no existence check (writes then count as update)."""
         route = self.route(request.path)
@@ -77,14 +106,16 @@ class Backend:
             return None
         if Operation.CREATE not in route.path.operations:
             return None
-        return await route.path.existence_check(request, self.field_data(request, route))
+        data = self.field_data(request, route)
+        data.check_types(prefixed=False)  # Vault validates inside the existence check
+        return await route.path.existence_check(request, data)
 
     async def handle(self, request: Request) -> Response | None:
         route = self.route(request.path)
         if route is None:
             raise UnsupportedPath(multierror("unsupported path"))
         if request.operation is Operation.HELP:
-            return self.help_response(request.path, route.path)
+            return self.help_response(request.path, route.path, request.mount_point)
         operation = route.path.operations.get(request.operation)
         if operation is None and request.operation is Operation.CREATE:
             operation = route.path.operations.get(Operation.UPDATE)
@@ -103,8 +134,10 @@ class Backend:
             )
         return response
 
-    def help_response(self, request_path: str, path: Path) -> Response:
-        tag = "system" if self.backend_type == "system" else "secrets"
+    def help_response(self, request_path: str, path: Path, mount_point: str = "") -> Response:
+        # Vault tags by backend kind: auth methods (always under auth/) are "auth".
+        tag = "auth" if mount_point.startswith("auth/") else (
+            "system" if self.backend_type == "system" else "secrets")
         spec = openapi.document([("", self.backend_type, [path])])
         for item in spec["paths"].values():
             for operation in item.values():

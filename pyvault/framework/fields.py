@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from pyvault.logical.errors import InvalidRequest
-from pyvault.util.durations import parse_duration
+from pyvault.policy import goparse
 
 
 class FieldType(StrEnum):
@@ -19,6 +20,9 @@ class FieldType(StrEnum):
     INT = "int"
     BOOL = "bool"
     DURATION = "duration"
+    # Vault's TypeSignedDurationSecond: the few fields where a negative value means
+    # something (KV's delete_version_after < 0 disables it); DURATION refuses them.
+    SIGNED_DURATION = "signed_duration"
     COMMA_STRING_SLICE = "comma_string_slice"
     STRING_SLICE = "string_slice"
     COMMA_INT_SLICE = "comma_int_slice"
@@ -36,6 +40,7 @@ OPENAPI_TYPES: Mapping[FieldType, str] = {
     FieldType.INT: "integer",
     FieldType.BOOL: "boolean",
     FieldType.DURATION: "integer",
+    FieldType.SIGNED_DURATION: "integer",
     FieldType.COMMA_STRING_SLICE: "array",
     FieldType.STRING_SLICE: "array",
     FieldType.COMMA_INT_SLICE: "array",
@@ -52,6 +57,7 @@ _ZERO: Mapping[FieldType, Any] = {
     FieldType.INT: 0,
     FieldType.BOOL: False,
     FieldType.DURATION: 0,
+    FieldType.SIGNED_DURATION: 0,
     FieldType.COMMA_STRING_SLICE: [],
     FieldType.STRING_SLICE: [],
     FieldType.COMMA_INT_SLICE: [],
@@ -105,7 +111,10 @@ def unconvertible(expected: str, value: Any) -> CoercionError:
 
 
 def parse_bool(value: Any) -> bool:
-    """Go's strconv.ParseBool plus JSON numbers, as Vault's field decoder accepts."""
+    """Go's strconv.ParseBool plus JSON numbers, as Vault's field decoder accepts;
+    null is false (mapstructure's zero value)."""
+    if value is None:
+        return False
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float):
@@ -121,6 +130,8 @@ def parse_bool(value: Any) -> bool:
 
 
 def parse_int(value: Any) -> int:
+    if value is None:
+        return 0  # mapstructure's zero value, as Vault decodes a JSON null
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, int):
@@ -144,20 +155,55 @@ def parse_int(value: Any) -> int:
     raise unconvertible("int", value)
 
 
-def parse_duration_seconds(value: Any) -> int:
-    """Durations arrive as seconds (int or numeric string) or Go duration strings."""
-    if isinstance(value, bool):
-        raise unconvertible("int64", value)
-    if isinstance(value, int | float):
-        return int(value)
-    if isinstance(value, str):
-        if value.strip() == "":
-            return 0
+_NANOS = 1_000_000_000
+_INT64_MAX = (1 << 63) - 1
+_OVERFLOW = "multiplication of durations resulted in overflow, one operand may be too large"
+_DIGITS = re.compile(r"[+-]?[0-9]+")
+
+
+def _seconds_to_nanos(seconds: int, scale: int = 1) -> int:
+    """Go's checked ``Duration`` multiplication: int64 nanoseconds or an error."""
+    nanos = seconds * scale * _NANOS
+    if not -_INT64_MAX - 1 <= nanos <= _INT64_MAX:
+        raise CoercionError(_OVERFLOW)
+    return nanos
+
+
+def _duration_nanos(value: Any) -> int:
+    """``parseutil.ParseDurationSecond``: a bare number is seconds, "Nd" is days,
+    anything else goes through ``time.ParseDuration``. JSON numbers arrive in Vault
+    as their literal text, so they take the string path too (1.5 has no unit)."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise CoercionError("could not parse duration from input")
+    text = value if isinstance(value, str) else repr(value)
+    if text == "":
+        return 0
+    try:
         try:
-            return int(parse_duration(value))
-        except ValueError:
-            raise CoercionError(f'time: invalid duration "{value}"') from None
-    raise unconvertible("int64", value)
+            return _seconds_to_nanos(goparse.parse_int(text, 10))
+        except goparse.GoParseError:
+            pass
+        if text.endswith("d"):
+            return _seconds_to_nanos(goparse.parse_int(text[:-1], 10), 86_400)
+        if _DIGITS.fullmatch(text):
+            # Only an int64 overflow fails ParseInt here; Go's ParseDuration then
+            # stops at the oversized number before it looks for a unit.
+            raise CoercionError(f'time: invalid duration "{text}"')
+        return goparse.parse_duration(text)
+    except goparse.GoParseError as exc:
+        raise CoercionError(str(exc)) from None
+
+
+def parse_duration_seconds(value: Any, *, signed: bool = False) -> int:
+    """Whole seconds (truncated toward zero, as Go's ``int(d.Seconds())``); only a
+    signed field may be negative, with the framework's text otherwise."""
+    nanos = _duration_nanos(value)
+    seconds = -(-nanos // _NANOS) if nanos < 0 else nanos // _NANOS
+    if seconds < 0 and not signed:
+        raise CoercionError(f"cannot provide negative value '{seconds}'")
+    return seconds
 
 
 def parse_string(value: Any) -> str:
@@ -239,6 +285,8 @@ def coerce(field_type: FieldType, value: Any) -> Any:
         return parse_bool(value)
     if field_type is FieldType.DURATION:
         return parse_duration_seconds(value)
+    if field_type is FieldType.SIGNED_DURATION:
+        return parse_duration_seconds(value, signed=True)
     if field_type is FieldType.COMMA_STRING_SLICE:
         return parse_string_slice(value, comma=True)
     if field_type is FieldType.STRING_SLICE:
@@ -252,8 +300,10 @@ def coerce(field_type: FieldType, value: Any) -> Any:
     return value
 
 
-def conversion_error(name: str, value: Any, error: Exception) -> InvalidRequest:
-    """Vault's wording, which clients and tests match on."""
-    return InvalidRequest(
-        f'Field validation failed: error converting input for field "{name}": {error}'
-    )
+def conversion_error(name: str, value: Any, error: Exception, *,
+                     prefixed: bool = True) -> InvalidRequest:
+    """Vault's wording, which clients and tests match on. Vault validates a
+    create/update on a path with an existence check inside that check, whose
+    errors carry no "Field validation failed: " prefix (``prefixed=False``)."""
+    text = f'error converting input for field "{name}": {error}'
+    return InvalidRequest(f"Field validation failed: {text}" if prefixed else text)

@@ -10,6 +10,7 @@ from aiohttp import web
 from pyvault.config import ListenerConfig
 from pyvault.core.core import Core
 from pyvault.http.app import build_app
+from pyvault.http.forwarding import Forwarder
 
 log = logging.getLogger("pyvault.server")
 _TLS_VERSIONS = {
@@ -48,10 +49,15 @@ class Listeners:
         self._core = core
         self._configs = configs
         self._runners: list[web.AppRunner] = []
+        # HA: one forwarder towards the active node, shared by every listener.
+        self._forwarder = Forwarder(core) if core.ha is not None else None
 
     async def start(self) -> None:
+        if self._forwarder is not None:
+            await self._forwarder.start()
         for listener in self._configs:
-            runner = web.AppRunner(build_app(self._core, listener), handle_signals=False,
+            app = build_app(self._core, listener, self._forwarder)
+            runner = web.AppRunner(app, handle_signals=False,
                                    access_log=None, shutdown_timeout=30.0)
             await runner.setup()
             self._runners.append(runner)
@@ -64,3 +70,5 @@ class Listeners:
         for runner in self._runners:
             await runner.cleanup()
         self._runners.clear()
+        if self._forwarder is not None:
+            await self._forwarder.close()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from aiohttp import web
 
 from pyvault.core.core import Core
 from pyvault.http.envelope import empty_response, envelope, error_response, json_response
+from pyvault.http.forwarding import PEER as FORWARDED_PEER
 from pyvault.http.jsonio import loads_body
 from pyvault.logical.errors import CodedError, InvalidRequest
 from pyvault.logical.operation import Operation
@@ -28,6 +30,29 @@ _VERBS = {
 _QUERY_DATA_OPS = (
     Operation.READ, Operation.LIST, Operation.SCAN, Operation.DELETE, Operation.HEAD
 )
+# Bodies handed to the backend undecoded (Vault's passHTTPReq): OCSP over POST.
+_RAW_BODY_TYPES = ("application/ocsp-request",)
+
+
+class HeadersWithoutToken(Mapping[str, str]):
+    """The request's headers minus X-Vault-Token, without copying them (only audit
+    reads them, and few requests are audited, so a per-request copy was waste)."""
+
+    __slots__ = ("_headers",)
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        self._headers = headers
+
+    def __getitem__(self, name: str) -> str:
+        if name.lower() == "x-vault-token":
+            raise KeyError(name)
+        return self._headers[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name in self._headers if name.lower() != "x-vault-token")
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def client_token(request: web.Request) -> str:
@@ -56,12 +81,8 @@ def operation_for(request: web.Request) -> Operation:
 
 def request_data(request: web.Request, operation: Operation, body: bytes) -> dict[str, Any]:
     if operation in _QUERY_DATA_OPS or operation is Operation.HELP:
-        data: dict[str, Any] = {
-            k: v for k, v in request.query.items() if k not in ("list", "scan", "help")
-        }
-        if operation is Operation.DELETE and body.strip():
-            data.update(_body_object(body))
-        return data
+        # DELETE too: Vault reads only the query and ignores a body (even bad JSON).
+        return {k: v for k, v in request.query.items() if k not in ("list", "scan", "help")}
     return _body_object(body)
 
 
@@ -102,13 +123,16 @@ def build_request(
     operation = operation_for(request)
     if operation in (Operation.LIST, Operation.SCAN) and not path.endswith("/"):
         path += "/"  # Vault's HTTP layer does this; list ACL rules rely on it
-    peer = request.transport.get_extra_info("peername") if request.transport else None
+    peer = request.get(FORWARDED_PEER) or (
+        request.transport.get_extra_info("peername") if request.transport else None)
+    raw = operation is Operation.UPDATE and request.content_type in _RAW_BODY_TYPES
     return Request(
         operation=operation,
         path=path,
-        data=request_data(request, operation, body),
-        query=dict(request.query),
-        headers={k: v for k, v in request.headers.items() if k.lower() != "x-vault-token"},
+        data={} if raw else request_data(request, operation, body),
+        raw_body=body if raw else None,
+        query=request.query,  # read-only already: no copy
+        headers=HeadersWithoutToken(request.headers),
         client_token=client_token(request),
         request_id=request_id,
         connection=Connection(

@@ -22,10 +22,12 @@ from pyvault.core.rekey import RekeyRequest
 from pyvault.core.root_rotation import go_duration
 from pyvault.core.share_progress import decode_share
 from pyvault.crypto import pgp
+from pyvault.http import raw_audit
 from pyvault.http.envelope import empty_response, error_response, json_response
 from pyvault.http.godecode import decode_struct
 from pyvault.http.jsonio import loads_body
 from pyvault.http.logical import build_request
+from pyvault.http.raw_audit import audit_logical, audit_raw
 from pyvault.logical.envelope import envelope
 from pyvault.logical.errors import (
     InvalidRequest,
@@ -104,8 +106,11 @@ async def _cancel_authority(
     return nonce, True
 
 
-async def _authorized(request: web.Request, core: Core, path: str, body: bytes) -> str:
-    """Check the caller's token like the pipeline does (sudo path); returns a request id."""
+async def _authorized(
+    request: web.Request, core: Core, path: str, body: bytes, *, sudo: bool = True
+) -> str:
+    """Check the caller's token like the pipeline does (a sudo path unless ``sudo`` is
+    False); returns a request id."""
     _unsealed(core)
     request_id = str(uuid.uuid4())
     logical = build_request(request, path, body, request_id)
@@ -113,7 +118,8 @@ async def _authorized(request: web.Request, core: Core, path: str, body: bytes) 
     if entry is None or not await core.tokens.use(entry):
         raise PermissionDenied()
     try:
-        await core.authorize(entry, logical, path, True)
+        await raw_audit.checking(core, entry, logical, path)  # audit_logical's request entry
+        await core.authorize(entry, logical, path, sudo)
     finally:
         await core.tokens.release(entry)
     return request_id
@@ -346,15 +352,17 @@ async def rotate_config_handler(
 
 
 CeremonyHandler = Callable[[web.Request, Core, bytes], Awaitable[web.StreamResponse]]
+# audit_raw / audit_logical (http/raw_audit.py): audited as the reference's; wrap new
+# routes too (unauthenticated → audit_raw; token-checked via _authorized → audit_logical).
 CEREMONY_ROUTES: dict[str, tuple[frozenset[str], CeremonyHandler]] = {
-    "sys/rekey/init": (_ANY, rekey_init_handler),
-    "sys/rekey/update": (_ANY, rekey_update_handler),
-    "sys/rekey/verify": (_ANY, rekey_verify_handler),
-    "sys/rekey/backup": (_ANY, rekey_backup_handler),
-    "sys/generate-root/attempt": (_ANY, generate_root_attempt_handler),
-    "sys/generate-root/update": (_ANY, generate_root_update_handler),
-    "sys/generate-root-token/attempt": (_ANY, generate_root_token_attempt_handler),
-    "sys/generate-root-token/update": (_ANY, generate_root_token_update_handler),
-    "sys/rotate/root": (_ANY, rotate_root_handler),
-    "sys/rotate/config": (_ANY, rotate_config_handler),
+    "sys/rekey/init": (_ANY, audit_raw(rekey_init_handler)),
+    "sys/rekey/update": (_ANY, audit_raw(rekey_update_handler)),
+    "sys/rekey/verify": (_ANY, audit_raw(rekey_verify_handler)),
+    "sys/rekey/backup": (_ANY, audit_logical(rekey_backup_handler)),
+    "sys/generate-root/attempt": (_ANY, audit_raw(generate_root_attempt_handler)),
+    "sys/generate-root/update": (_ANY, audit_raw(generate_root_update_handler)),
+    "sys/generate-root-token/attempt": (_ANY, audit_logical(generate_root_token_attempt_handler)),
+    "sys/generate-root-token/update": (_ANY, audit_logical(generate_root_token_update_handler)),
+    "sys/rotate/root": (_ANY, audit_logical(rotate_root_handler)),
+    "sys/rotate/config": (_ANY, audit_logical(rotate_config_handler)),
 }

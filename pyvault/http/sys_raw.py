@@ -17,7 +17,9 @@ from pyvault.http.envelope import empty_response, error_response, json_response
 from pyvault.http.godecode import decode_struct
 from pyvault.http.jsonio import loads_body
 from pyvault.http.sys_ceremony import CEREMONY_ROUTES, init_answer, init_pgp_keys
+from pyvault.http.sys_recovery import RECOVERY_ROUTES, auto_init
 from pyvault.logical.errors import InvalidRequest
+from pyvault.util.clock import rfc3339
 from pyvault.version import VAULT_API_VERSION, build_date
 
 RawHandler = Callable[[web.Request, Core, bytes], Awaitable[web.StreamResponse]]
@@ -36,14 +38,15 @@ _INIT_FIELDS: dict[str, type] = {
 
 def seal_status_view(core: Core, status: SealStatus) -> dict[str, Any]:
     view: dict[str, Any] = {
-        "type": "shamir",
+        "type": status.type,
         "initialized": status.initialized,
         "sealed": status.sealed,
         "t": status.threshold,
         "n": status.shares,
         "progress": status.progress,
         "nonce": status.nonce,
-        "recovery_seal": False,
+        "recovery_seal": status.recovery_seal,
+        **({"recovery_seal_type": "shamir"} if status.recovery_seal else {}),
         "version": VAULT_API_VERSION,
         "build_date": build_date(),
         "migration": False,
@@ -59,6 +62,8 @@ async def init_handler(request: web.Request, core: Core, body: bytes) -> web.Str
     if request.method == "GET":
         return json_response(200, {"initialized": await core.initialized()})
     fields = decode_struct(loads_body(body), "http.InitRequest", _INIT_FIELDS)
+    if core.ceremony.auto is not None:  # recovery keys (http/sys_recovery.py)
+        return await auto_init(core, fields)
     not_applicable = [
         name for name in ("recovery_shares", "recovery_threshold") if fields[name]
     ] + (["recovery_pgp_keys"] if fields["recovery_pgp_keys"] else [])
@@ -99,9 +104,10 @@ async def unseal_handler(request: web.Request, core: Core, body: bytes) -> web.S
 
 _HEALTH_CODES = ("activecode", "standbycode", "sealedcode", "uninitcode",
                  "drsecondarycode", "performancestandbycode", "removedcode", "haunhealthycode")
-_DEFAULT_CODES = {"activecode": 200, "standbycode": 429, "sealedcode": 503, "uninitcode": 501,
-                  "drsecondarycode": 472, "performancestandbycode": 473, "removedcode": 530,
-                  "haunhealthycode": 474}
+_DEFAULT_CODES: dict[str, int | None] = {
+    "activecode": 200, "standbycode": 429, "sealedcode": 503, "uninitcode": 501,
+    "drsecondarycode": 472, "performancestandbycode": 473, "removedcode": 530,
+    "haunhealthycode": 474}
 
 
 def _health_code(request: web.Request, name: str) -> int | None:
@@ -128,14 +134,19 @@ def _query_bool(request: web.Request, name: str) -> bool | None:
 
 
 async def health_handler(request: web.Request, core: Core, body: bytes) -> web.StreamResponse:
-    codes = {name: _health_code(request, name) for name in _HEALTH_CODES}
-    standby_ok = _query_bool(request, "standbyok")
-    perf_ok = _query_bool(request, "perfstandbyok")
-    if any(code is None for code in codes.values()) or standby_ok is None or perf_ok is None:
-        return error_response(400, [])
+    codes: dict[str, int | None] = _DEFAULT_CODES
+    standby_ok: bool | None = False
+    if request.query:  # load balancers poll without one: skip the parsing then
+        codes = {name: _health_code(request, name) for name in _HEALTH_CODES}
+        standby_ok = _query_bool(request, "standbyok")
+        perf_ok = _query_bool(request, "perfstandbyok")
+        if any(code is None for code in codes.values()) or standby_ok is None or perf_ok is None:
+            return error_response(400, [])
     initialized = await core.initialized()
     sealed = core.sealed
-    standby = sealed  # no HA yet: an unsealed node is always active
+    # Vault reports a sealed node as standby too; an unsealed one is standby
+    # unless it holds the HA lock.
+    standby = sealed or core.standby
     if not initialized:
         status = codes["uninitcode"]
     elif sealed:
@@ -165,7 +176,18 @@ async def health_handler(request: web.Request, core: Core, body: bytes) -> web.S
 
 
 async def leader_handler(request: web.Request, core: Core, body: bytes) -> web.StreamResponse:
-    return json_response(200, {"ha_enabled": False})
+    """Vault's sys/leader: who is active; works on standbys, refused while sealed."""
+    if core.ha is None:
+        return json_response(200, {"ha_enabled": False})
+    if core.sealed:
+        return error_response(503, ["Vault is sealed"])
+    leader = await core.ha.leader()
+    view: dict[str, Any] = {"ha_enabled": True, "is_self": leader.is_self}
+    if leader.is_self and leader.active_since is not None:
+        view["active_time"] = rfc3339(leader.active_since)
+    view["leader_address"] = leader.api_addr
+    view["leader_cluster_address"] = leader.cluster_addr
+    return json_response(200, view)
 
 
 # path → (allowed methods, handler). Anything else under these paths is 405.
@@ -177,3 +199,4 @@ RAW_ROUTES: dict[str, tuple[frozenset[str], RawHandler]] = {
     "sys/leader": (frozenset({"GET"}), leader_handler),
 }
 RAW_ROUTES.update(CEREMONY_ROUTES)  # sys/rekey/*, sys/generate-root*/*
+RAW_ROUTES.update(RECOVERY_ROUTES)  # sys/rekey-recovery-key/*, recovery key backup

@@ -38,6 +38,9 @@ class Request:
     wrap_ttl: int = 0
     token_entry: Any = None
     body_is_json_object: bool = True
+    # The undecoded body of a request whose content type the backend parses itself
+    # (``application/ocsp-request``), as Vault hands the PKI backend the HTTP body.
+    raw_body: bytes | None = field(default=None, repr=False)
 
     def require_storage(self) -> Storage:
         if self.storage is None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
+
+from pyvault.physical.protocol import TxnOp
 
 
 class Storage(Protocol):
@@ -15,6 +18,22 @@ class Storage(Protocol):
     async def delete(self, key: str) -> None: ...
 
     async def list(self, prefix: str) -> list[str]: ...
+
+
+async def transaction(storage: Storage, ops: Sequence[TxnOp]) -> None:
+    """Apply ``ops`` in one durable commit when ``storage`` can (the barrier, views of
+    it); a plain storage (test doubles) gets them one by one, in order."""
+    apply = getattr(storage, "transaction", None)  # cheaper than a Protocol isinstance
+    if apply is not None:
+        await apply(ops)
+        return
+    for op, key, value in ops:
+        if op == "put":
+            if value is None:
+                raise ValueError(f"transaction: put {key!r} without a value")
+            await storage.put(key, value)
+        else:
+            await storage.delete(key)
 
 
 class StorageView:
@@ -46,6 +65,10 @@ class StorageView:
 
     async def list(self, prefix: str) -> list[str]:
         return await self._storage.list(self._key(prefix))
+
+    async def transaction(self, ops: Sequence[TxnOp]) -> None:
+        """The ops under this view's prefix, as one transaction of the storage below."""
+        await transaction(self._storage, [(op, self._key(key), value) for op, key, value in ops])
 
     def sub_view(self, prefix: str) -> StorageView:
         return StorageView(self._storage, self._key(prefix))

@@ -28,6 +28,9 @@ class StateReading:
     leases: int
     audit_failures: int
     in_flight: int
+    # Requests whose request (response) entry no device took: Vault's counters.
+    audit_request_failures: int = 0
+    audit_response_failures: int = 0
 
 
 class _StateCollector(Collector):
@@ -45,6 +48,12 @@ class _StateCollector(Collector):
             ("vault_expire_num_leases", "Leases the expiration manager tracks", state.leases),
             ("vault_audit_log_failures", "Audit entries a device refused", state.audit_failures),
             ("vault_core_in_flight_requests", "Requests being handled", state.in_flight),
+            # Counters in Vault; gauges here so the sample names are Vault's exactly
+            # (prometheus-client would append _total to a counter's).
+            ("vault_audit_log_request_failure", "Requests whose request entry no audit "
+             "device accepted", state.audit_request_failures),
+            ("vault_audit_log_response_failure", "Requests whose response entry no audit "
+             "device accepted", state.audit_response_failures),
         ):
             family = GaugeMetricFamily(name, doc, labels=names)
             family.add_metric(values, value)

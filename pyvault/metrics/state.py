@@ -57,4 +57,6 @@ class CoreState:
             leases=len(due),
             audit_failures=core.audit.failures,
             in_flight=self.in_flight,
+            audit_request_failures=core.audit.request_failures,
+            audit_response_failures=core.audit.response_failures,
         )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pyvault.metrics.registry import Metrics
-from pyvault.physical.protocol import PhysicalBackend
+from pyvault.physical.protocol import PhysicalBackend, TxnOp
 from pyvault.util.clock import Clock
 
 
@@ -44,6 +46,13 @@ class TimedPhysical:
             await self._inner.delete(key)
         finally:
             self._metrics.observe_storage("delete", self._clock.monotonic() - start)
+
+    async def transaction(self, ops: Sequence[TxnOp]) -> None:
+        start = self._clock.monotonic()
+        try:
+            await self._inner.transaction(ops)
+        finally:
+            self._metrics.observe_storage("transaction", self._clock.monotonic() - start)
 
     async def list(self, prefix: str) -> list[str]:
         start = self._clock.monotonic()

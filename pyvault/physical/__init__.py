@@ -13,7 +13,7 @@ def create_backend(kind: str, options: Mapping[str, str]) -> PhysicalBackend:
     """The backend a ``storage "<kind>" { ... }`` config block names.
 
     Heavier drivers are imported only when chosen, so an inmem dev server does not
-    load aiosqlite (nor, later, asyncpg for "postgresql").
+    load aiosqlite nor asyncpg.
     """
     if kind == "inmem":
         return InmemBackend()
@@ -24,6 +24,10 @@ def create_backend(kind: str, options: Mapping[str, str]) -> PhysicalBackend:
         if not path:
             raise PhysicalError("sqlite storage needs a 'path'")
         return SQLiteBackend(path)
+    if kind == "postgresql":
+        from pyvault.physical.postgresql import PostgreSQLBackend
+
+        return PostgreSQLBackend.from_options(options)
     raise PhysicalError(f'unknown storage type "{kind}"')
 
 

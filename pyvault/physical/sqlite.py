@@ -7,6 +7,10 @@ answers every caller. N concurrent writes therefore cost about one fsync, not N.
 
 Reads use a second connection. In WAL mode it never waits for the writer and, since
 a caller is answered only after COMMIT returns, it sees every acknowledged write.
+
+Both connections are aiosqlite's (each runs its own thread). Every statement is one
+thread hop with no cursor to fetch from or close (``execute_fetchall``), so a read is
+one hop and a whole group commit three or four (BEGIN, executemany, COMMIT).
 """
 
 from __future__ import annotations
@@ -16,11 +20,14 @@ import builtins
 import contextlib
 import os
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import aiosqlite
 
 from pyvault.physical.errors import PhysicalError
+from pyvault.physical.protocol import TxnOp
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS vault_kv_store (
@@ -106,12 +113,47 @@ def _check_path(path: str) -> None:
         raise PhysicalError(f"sqlite storage: directory {directory!r} does not exist")
 
 
+async def _fetchall(db: aiosqlite.Connection, sql: str,
+                    params: Sequence[object] | dict[str, object] = ()) -> builtins.list[Any]:
+    """One statement in one thread hop (``execute_fetchall`` has no cursor to close)."""
+    return builtins.list(await db.execute_fetchall(sql, params))
+
+
+async def _open_writer(db: aiosqlite.Connection) -> str:
+    """WAL, fsync at every commit, the table; returns the journal mode obtained."""
+    mode = await _fetchall(db, "PRAGMA journal_mode = WAL")
+    # FULL: the WAL is fsynced at every commit; fullfsync matters on macOS only.
+    await _fetchall(db, "PRAGMA synchronous = FULL")
+    await _fetchall(db, "PRAGMA fullfsync = ON")
+    await _fetchall(db, _SCHEMA)
+    return str(mode[0][0]).lower() if mode else ""
+
+
+async def _commit(db: aiosqlite.Connection, puts: builtins.list[tuple[str, bytes]],
+                  deletes: builtins.list[tuple[str]]) -> None:
+    """One transaction: BEGIN, the changes, COMMIT (or ROLLBACK) — one hop each."""
+    await _fetchall(db, "BEGIN IMMEDIATE")
+    try:
+        if puts:
+            await db.executemany(_UPSERT, puts)
+        if deletes:
+            await db.executemany(_DELETE, deletes)
+        await _fetchall(db, "COMMIT")
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error, ValueError):
+            await _fetchall(db, "ROLLBACK")
+        raise
+
+
 @dataclass(slots=True)
 class _Write:
-    """One queued change; ``value`` None means delete."""
+    """One queued unit of change: a put, a delete or a whole transaction.
 
-    key: str
-    value: bytes | None
+    ``changes`` are (key, value) in call order, value None meaning delete; a unit is
+    always committed whole, inside one group commit.
+    """
+
+    changes: builtins.list[tuple[str, bytes | None]]
     done: asyncio.Future[None]
 
 
@@ -138,17 +180,12 @@ class SQLiteBackend:
             raise PhysicalError("sqlite storage: open() called twice")
         _check_path(self.path)
         try:
+            # Autocommit mode: transactions are exactly the BEGIN/COMMIT we issue.
             self._writer = await aiosqlite.connect(self.path, isolation_level=None)
-            async with self._writer.execute("PRAGMA journal_mode = WAL") as cur:
-                mode = await cur.fetchone()
-            if mode is None or str(mode[0]).lower() != "wal":
+            if await _open_writer(self._writer) != "wal":
                 raise PhysicalError(f"sqlite storage: cannot use WAL mode on {self.path!r}")
-            # FULL: the WAL is fsynced at every commit; fullfsync matters on macOS only.
-            await self._run(self._writer, "PRAGMA synchronous = FULL")
-            await self._run(self._writer, "PRAGMA fullfsync = ON")
-            await self._run(self._writer, _SCHEMA)
             self._reader = await aiosqlite.connect(self.path, isolation_level=None)
-            await self._run(self._reader, "PRAGMA query_only = ON")
+            await _fetchall(self._reader, "PRAGMA query_only = ON")
         except (sqlite3.Error, PhysicalError) as exc:
             await self._disconnect()
             if isinstance(exc, PhysicalError):
@@ -170,19 +207,36 @@ class SQLiteBackend:
         """The committed value under ``key``, or None."""
         _check_key(key)
         try:
-            async with self._reading().execute(_GET, (key,)) as cur:
-                row = await cur.fetchone()
+            rows = await _fetchall(self._reading(), _GET, (key,))
         except sqlite3.Error as exc:
             raise PhysicalError(f"sqlite storage: get {key!r} failed: {exc}") from exc
-        return None if row is None else bytes(row[0])
+        return bytes(rows[0][0]) if rows else None
 
     async def put(self, key: str, value: bytes) -> None:
         """Queue the write and return once its transaction is committed."""
-        await self._submit(key, bytes(value))
+        _check_key(key)
+        await self._submit([(key, bytes(value))])
 
     async def delete(self, key: str) -> None:
         """Queue the delete and return once its transaction is committed."""
-        await self._submit(key, None)
+        _check_key(key)
+        await self._submit([(key, None)])
+
+    async def transaction(self, ops: Sequence[TxnOp]) -> None:
+        """Queue every op as one unit: it commits whole, in one group commit, or not."""
+        changes: builtins.list[tuple[str, bytes | None]] = []
+        for op, key, value in ops:
+            _check_key(key)
+            if op == "put":
+                if value is None:
+                    raise PhysicalError(f"sqlite storage: put {key!r} without a value")
+                changes.append((key, bytes(value)))
+            elif op == "delete":
+                changes.append((key, None))
+            else:
+                raise PhysicalError(f"sqlite storage: unknown transaction op {op!r}")
+        if changes:
+            await self._submit(changes)
 
     async def list(self, prefix: str) -> builtins.list[str]:
         """Direct children of ``prefix`` by a skip scan over the key index."""
@@ -191,7 +245,7 @@ class SQLiteBackend:
         sql = _LIST_UNBOUNDED if upper is None else _LIST_BOUNDED
         params = {"n": len(prefix), "lo": prefix, "hi": upper}
         try:
-            rows = await self._reading().execute_fetchall(sql, params)
+            rows = await _fetchall(self._reading(), sql, params)
         except sqlite3.Error as exc:
             raise PhysicalError(f"sqlite storage: list {prefix!r} failed: {exc}") from exc
         return [str(row[0]) for row in rows]
@@ -201,12 +255,11 @@ class SQLiteBackend:
             raise PhysicalError("sqlite storage is not open")
         return self._reader
 
-    async def _submit(self, key: str, value: bytes | None) -> None:
-        _check_key(key)
+    async def _submit(self, changes: builtins.list[tuple[str, bytes | None]]) -> None:
         if self._writer_task is None or self._closing:
             raise PhysicalError("sqlite storage is not open")
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Write(key, value, done))
+        self._queue.append(_Write(changes, done))
         self._wakeup.set()
         await done
 
@@ -236,23 +289,11 @@ class SQLiteBackend:
         assert self._writer is not None
         latest: dict[str, bytes | None] = {}
         for write in batch:  # queue order is call order: the last change to a key wins
-            latest[write.key] = write.value
+            latest.update(write.changes)
         puts = [(k, v) for k, v in latest.items() if v is not None]
         deletes = [(k,) for k, v in latest.items() if v is None]
         try:
-            await self._run(self._writer, "BEGIN IMMEDIATE")
-            try:
-                if puts:
-                    async with self._writer.executemany(_UPSERT, puts):
-                        pass
-                if deletes:
-                    async with self._writer.executemany(_DELETE, deletes):
-                        pass
-                await self._run(self._writer, "COMMIT")
-            except BaseException:
-                with contextlib.suppress(sqlite3.Error, ValueError):
-                    await self._run(self._writer, "ROLLBACK")
-                raise
+            await _commit(self._writer, puts, deletes)
         except BaseException as exc:
             for write in batch:
                 _fail(write, f"sqlite storage: commit failed: {exc!r}", exc)
@@ -265,15 +306,11 @@ class SQLiteBackend:
                 write.done.set_result(None)
 
     async def _disconnect(self) -> None:
-        for db in (self._reader, self._writer):
+        connections = (self._reader, self._writer)
+        self._reader = self._writer = None
+        for db in connections:
             if db is not None:
                 await db.close()
-        self._reader = self._writer = None
-
-    @staticmethod
-    async def _run(db: aiosqlite.Connection, sql: str) -> None:
-        async with db.execute(sql):
-            pass
 
 
 def _fail(write: _Write, message: str, cause: BaseException | None = None) -> None:

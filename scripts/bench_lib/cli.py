@@ -17,7 +17,7 @@ from typing import Any
 
 from bench_lib import profile
 from bench_lib.progress import Progress, clock
-from bench_lib.report import aggregate, table, write_json
+from bench_lib.report import aggregate, overhead_line, overheads, table, write_json
 from bench_lib.runner import Plan, Results, run_plan
 from bench_lib.scenarios import SCENARIOS
 from bench_lib.servers import ALIASES, ROOT, TARGETS
@@ -136,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     rows = aggregate(results.measurements)
     print()
     print(table(rows) if rows else "no scenario ran")
+    overhead = overheads(rows)
+    for line in overhead:
+        print(overhead_line(line))
     for skip in results.skipped:
         print(f"skipped: {skip['scenario']} ({skip['mode']}): {skip['why']}")
     for note in results.notes:
@@ -160,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
                    "token": plan.token,
                    "server_core": SERVER_CORE, "wrk_core": load_core},
         "servers": results.servers, "skipped": results.skipped, "notes": results.notes,
-        "profiles": results.profiles,
+        "profiles": results.profiles, "overhead": overhead, "audit": results.audit,
     }
     write_json(out, payload, rows, results.measurements)
     print(f"results: {out}")

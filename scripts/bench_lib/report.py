@@ -105,6 +105,34 @@ def compare(rows: list[Row]) -> None:
             row.target = f"≥{scenario.target:g}x {'met' if met else 'missed'}"
 
 
+def overheads(rows: list[Row]) -> list[dict[str, Any]]:
+    """A scenario with a baseline (kv-read-audit: kv-read) against that baseline, per
+    server: what turning the feature on costs each server, e.g. audit on vs off."""
+    by_key = {(r.scenario, r.server): r for r in rows}
+    out: list[dict[str, Any]] = []
+    for row in rows:
+        scenario = SCENARIOS.get(row.scenario)
+        baseline = scenario.baseline if scenario else None
+        base = by_key.get((baseline, row.server)) if baseline else None
+        if base is None or not base.rps or not base.cpu_us_per_req:
+            continue
+        out.append({"scenario": row.scenario, "baseline": base.scenario, "server": row.server,
+                    "rps": [base.rps, row.rps], "p99_ms": [base.p99_ms, row.p99_ms],
+                    "cpu_us_per_req": [base.cpu_us_per_req, row.cpu_us_per_req],
+                    "rps_change_pct": round(100 * (row.rps / base.rps - 1), 1),
+                    "cpu_change_pct": round(100 * (row.cpu_us_per_req / base.cpu_us_per_req - 1),
+                                            1)})
+    return out
+
+
+def overhead_line(o: dict[str, Any]) -> str:
+    (rps0, rps1), (cpu0, cpu1), (p0, p1) = o["rps"], o["cpu_us_per_req"], o["p99_ms"]
+    return (f"{o['scenario']} vs {o['baseline']} on {o['server']}: "
+            f"req/s {rps0:,.0f} → {rps1:,.0f} ({o['rps_change_pct']:+.0f}%), "
+            f"CPU µs/req {cpu0:.0f} → {cpu1:.0f} ({o['cpu_change_pct']:+.0f}%), "
+            f"p99 ms {p0:.2f} → {p1:.2f}")
+
+
 COLUMNS = ("scenario", "server", "req/s", "p50 ms", "p99 ms", "non-2xx", "CPU µs/req",
            "RSS MiB", "rps ratio", "p99 ratio", "RSS ratio", "target · flags")
 

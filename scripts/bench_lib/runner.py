@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench_lib import audit
+from bench_lib.audit import AuditDevice
 from bench_lib.client import Client
-from bench_lib.prepare import Prepared, prepare
+from bench_lib.prepare import Missing, Prepared, prepare
 from bench_lib.profile import profile_run
 from bench_lib.progress import Progress
 from bench_lib.scenarios import Context, Scenario
@@ -55,6 +57,7 @@ class Results:
     notes: list[str] = field(default_factory=list)
     servers: dict[str, dict[str, Any]] = field(default_factory=dict)
     profiles: list[dict[str, Any]] = field(default_factory=list)
+    audit: list[dict[str, Any]] = field(default_factory=list)  # what audit devices wrote
     failed: bool = False  # a server failed: keep the work folder (logs)
 
 
@@ -71,6 +74,7 @@ class ModeRun:
         self.servers: list[Server] = []
         self.prepared: dict[str, Prepared] = {}
         self.tokens: dict[str, str] = {}
+        self.devices: dict[str, AuditDevice] = {}  # during an audit scenario, per server
 
     def run(self) -> None:
         """A server that dies mid-run (or is killed from outside) gets the mode restarted,
@@ -152,11 +156,53 @@ class ModeRun:
                     reply = client.request(method, path, body.encode() if body else None)
                     if not reply.ok:
                         return f"{server.name}: {method} {path} → {reply.why()}"
+                if server.name in self.devices:
+                    self.devices[server.name].check_writing()
+            except Missing as exc:
+                return f"{server.name}: {exc}"
             finally:
                 client.close()
         return None
 
     def scenario(self, scenario: Scenario) -> None:
+        if not scenario.audit:
+            self.run_scenario(scenario)
+            return
+        try:
+            why = self.enable_audit()
+            if why is not None:
+                self.skip(scenario, why)
+                return
+            self.run_scenario(scenario)
+        finally:
+            self.disable_audit(scenario)
+
+    def enable_audit(self) -> str | None:
+        """A file device on every server of the mode; why not, if one refused."""
+        for server in self.servers:
+            device = AuditDevice(server.port, self.prepared[server.name].root, server.workdir)
+            self.devices[server.name] = device
+            try:
+                device.enable()
+            except Missing as exc:
+                return f"{server.name}: {exc}"
+        return None
+
+    def disable_audit(self, scenario: Scenario) -> None:
+        devices, self.devices = self.devices, {}
+        for name, device in devices.items():
+            written = device.written
+            try:
+                device.disable()
+            except (Missing, OSError) as exc:
+                self.results.notes.append(f"{name}: audit device not removed: {exc}")
+            if written.requests:
+                self.results.audit.append({"scenario": scenario.name, "server": name,
+                                           "entries": written.entries, "bytes": written.bytes,
+                                           "requests": written.requests})
+                self.results.notes.append(audit.summary(name, scenario.name, written))
+
+    def run_scenario(self, scenario: Scenario) -> None:
         why = self.skip_reason(scenario)
         if why is not None:
             self.skip(scenario, why)
@@ -193,6 +239,8 @@ class ModeRun:
         if not server.alive():
             raise server.failure("died during the load")
         time.sleep(SETTLE)
+        if server.name in self.devices:  # after the settle: late entries are written
+            self.devices[server.name].drain(m.requests if round_no > 0 else None)
         self.progress.end(seconds + SETTLE, one_line(m))
         if round_no > 0:
             self.results.measurements.append(m)

@@ -34,6 +34,8 @@ class Scenario:
     samples: Callable[[Context], list[Sample]]
     target: float | None = None  # issue 5: pyvault rps >= target x the reference's ...
     target_modes: tuple[str, ...] = ("dev", "durable")  # ... in these modes
+    audit: bool = False  # a file audit device is enabled on every server meanwhile
+    baseline: str | None = None  # the scenario this one is compared with (audit off)
 
 
 KV_BODY = json.dumps(SECRET_DATA, separators=(",", ":"))
@@ -95,6 +97,12 @@ def _scenarios() -> list[Scenario]:
             lambda c: lua.dynamic(KV_READ, c.token, n=c.secrets),
             lambda c: [("GET", f"secret/data/k{c.secrets - 1}", None)],
             target=1.5,
+        ),
+        Scenario(
+            "kv-read-audit", "KV v2 read, file audit device on", ("kv",),
+            lambda c: lua.dynamic(KV_READ, c.token, n=c.secrets),
+            lambda c: [("GET", f"secret/data/k{c.secrets - 1}", None)],
+            audit=True, baseline="kv-read",
         ),
         Scenario("token-lookup", "token lookup-self", (), *lookup, target=1.5),
         Scenario("transit-encrypt", "transit encrypt 64 B", ("transit",), *encrypt, target=1.5),

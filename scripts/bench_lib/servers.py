@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 60.0
 STOP_GRACE = 15.0
 INIT_TIMEOUT = 60.0  # raft's sys/init waits for a leader election
+# Both servers refuse API-created audit devices without it; the audit scenarios need one.
+AUDIT_HCL = "unsafe_allow_api_audit_creation = true\n"
 
 
 @dataclass(frozen=True)
@@ -108,27 +110,29 @@ class Server:
             head = [bao_binary(), "server"]
         else:
             head = [sys.executable, "-m", "pyvault", "server"]
-        if self.spec.mode == "dev":
-            args = ["-dev", "-dev-root-token-id=root", f"-dev-listen-address=127.0.0.1:{self.port}"]
-        else:
-            args = [f"-config={self.workdir / 'server.hcl'}"]
+        args = [f"-config={self.workdir / 'server.hcl'}"]
+        if self.spec.mode == "dev":  # dev mode keeps the config's settings, not its storage
+            args += ["-dev", "-dev-root-token-id=root",
+                     f"-dev-listen-address=127.0.0.1:{self.port}"]
         return [*pinned(self.core), *head, *args]
 
     def config_text(self) -> str:
+        if self.spec.mode == "dev":
+            return AUDIT_HCL
         listener = (f'listener "tcp" {{\n  address = "127.0.0.1:{self.port}"\n'
                     "  tls_disable = true\n}\n")
         if self.spec.kind == "pyvault":
-            return f'storage "sqlite" {{\n  path = "{self.workdir / "vault.db"}"\n}}\n' + listener
+            return (f'storage "sqlite" {{\n  path = "{self.workdir / "vault.db"}"\n}}\n'
+                    + listener + AUDIT_HCL)
         raft = self.workdir / "raft"
         raft.mkdir(exist_ok=True)
         return (f'storage "raft" {{\n  path = "{raft}"\n  node_id = "n1"\n}}\n' + listener
                 + f'cluster_addr = "http://127.0.0.1:{self.port + 1}"\n'
                 + f'api_addr = "http://127.0.0.1:{self.port}"\n'
-                + "disable_mlock = true\n")
+                + "disable_mlock = true\n" + AUDIT_HCL)
 
     def start(self) -> None:
-        if self.spec.mode == "durable":
-            (self.workdir / "server.hcl").write_text(self.config_text())
+        (self.workdir / "server.hcl").write_text(self.config_text())
         env = {k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "BAO_"))}
         env["HOME"] = str(self.workdir / "home")
         if self.spec.kind == "pyvault":

@@ -1,29 +1,43 @@
 """One suite, every physical backend (after Vault's sdk/physical/testing.go ExerciseBackend).
 
-Each test runs once per entry of ``IMPLEMENTATIONS``; a new backend (postgresql)
-joins by adding one entry, and must pass everything here unchanged.
+Each test runs once per entry of ``IMPLEMENTATIONS``; a new backend joins by adding
+one entry, and must pass everything here unchanged. PostgreSQL runs get tables of
+their own (named after the test's tmp_path, so a reopen finds the same data), dropped
+afterwards; see tests/postgres.py for where the server is and when they skip.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from pyvault.physical import create_backend
+from pyvault.physical.errors import PhysicalError
 from pyvault.physical.protocol import PhysicalBackend
+from tests.postgres import PG_URL, drop_tables, require_postgres
 
 
 @dataclass(frozen=True)
 class Implementation:
-    """How to build one backend over a test's tmp_path, and whether it persists."""
+    """How to build one backend over a test's tmp_path, and whether it persists.
+
+    ``prepare`` runs before the test (it may skip it); ``cleanup`` after it.
+    """
 
     make: Callable[[Path], PhysicalBackend]
     persistent: bool
+    prepare: Callable[[], Awaitable[None]] | None = None
+    cleanup: Callable[[Path], Awaitable[None]] | None = None
+
+
+def pg_table(tmp: Path) -> str:
+    return "pvt_conformance_" + hashlib.sha256(str(tmp).encode()).hexdigest()[:16]
 
 
 IMPLEMENTATIONS: dict[str, Implementation] = {
@@ -31,12 +45,30 @@ IMPLEMENTATIONS: dict[str, Implementation] = {
     "sqlite": Implementation(
         lambda tmp: create_backend("sqlite", {"path": str(tmp / "vault.db")}), persistent=True
     ),
+    "postgresql": Implementation(
+        lambda tmp: create_backend(
+            "postgresql", {"connection_url": PG_URL, "table": pg_table(tmp), "max_parallel": "8"}
+        ),
+        persistent=True,
+        prepare=require_postgres,
+        cleanup=lambda tmp: drop_tables(pg_table(tmp)),
+    ),
 }
 
 
-@pytest.fixture(params=sorted(IMPLEMENTATIONS))
-def implementation(request: pytest.FixtureRequest) -> Implementation:
-    return IMPLEMENTATIONS[request.param]
+@pytest.fixture(params=[
+    pytest.param(name, marks=[pytest.mark.postgres] if name == "postgresql" else [])
+    for name in sorted(IMPLEMENTATIONS)
+])
+async def implementation(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[Implementation]:
+    chosen = IMPLEMENTATIONS[request.param]
+    if chosen.prepare is not None:
+        await chosen.prepare()
+    yield chosen
+    if chosen.cleanup is not None:
+        await chosen.cleanup(tmp_path)
 
 
 @pytest.fixture
@@ -266,3 +298,129 @@ async def test_data_survives_close_and_reopen(
         assert await second.list("") == ["dir/", "kept"]
     finally:
         await second.close()
+
+
+# --- transaction ----------------------------------------------------------------------
+
+
+async def test_transaction_applies_puts_and_deletes_in_order(backend: PhysicalBackend) -> None:
+    await put_all(backend, "t/old", "t/keep")
+    await backend.transaction([
+        ("put", "t/new", b"1"),
+        ("delete", "t/old", None),
+        ("put", "t/twice", b"first"),
+        ("put", "t/twice", b"second"),
+        ("put", "t/gone", b"x"),
+        ("delete", "t/gone", None),
+        ("delete", "t/never-there", None),
+    ])
+    assert await backend.list("t/") == ["keep", "new", "twice"]
+    assert await backend.get("t/new") == b"1"
+    assert await backend.get("t/twice") == b"second"
+    assert await backend.get("t/old") is None
+
+
+async def test_empty_transaction_changes_nothing(backend: PhysicalBackend) -> None:
+    await backend.put("k", b"v")
+    await backend.transaction([])
+    assert await backend.list("") == ["k"]
+
+
+async def test_transaction_with_a_bad_op_applies_none_of_it(backend: PhysicalBackend) -> None:
+    await backend.put("t/a", b"before")
+    with pytest.raises(PhysicalError, match="without a value"):
+        await backend.transaction([("put", "t/a", b"after"), ("put", "t/b", None)])
+    assert await backend.get("t/a") == b"before"
+    assert await backend.list("t/") == ["a"]
+
+
+async def test_concurrent_transactions_are_each_all_or_nothing(backend: PhysicalBackend) -> None:
+    """A read never sees half of a transaction, and concurrent ones apply in call order.
+
+    Each read is one ``list`` (one statement, hence one snapshot, on every backend).
+    Two separate gets would be two reads at two instants on a store with several
+    connections (postgresql), which may straddle a commit without any transaction
+    being torn.
+    """
+    stop = asyncio.Event()
+    torn: list[list[str]] = []
+
+    async def watch() -> None:
+        while not stop.is_set():
+            names = await backend.list("p/")
+            present = set(names)
+            if any((f"{i}a" in present) != (f"{i}b" in present) for i in range(50)):
+                torn.append(names)
+            await asyncio.sleep(0)
+
+    watcher = asyncio.create_task(watch())
+    await asyncio.gather(*(
+        backend.transaction([("put", f"p/{i}a", b"x"), ("put", "p/last/a", str(i).encode()),
+                             ("put", f"p/{i}b", b"x"), ("put", "p/last/b", str(i).encode())])
+        for i in range(50)
+    ))
+    await asyncio.gather(*(
+        backend.transaction([("delete", f"p/{i}a", None), ("delete", f"p/{i}b", None)])
+        for i in range(0, 50, 2)
+    ))
+    stop.set()
+    await watcher
+    assert not torn
+    assert await backend.list("p/") == sorted(
+        [f"{i}{s}" for i in range(1, 50, 2) for s in "ab"] + ["last/"])
+    assert await backend.get("p/last/a") == await backend.get("p/last/b") == b"49"
+
+
+async def test_transaction_is_durable(implementation: Implementation, tmp_path: Path) -> None:
+    if not implementation.persistent:
+        pytest.skip("this backend keeps nothing across instances by design")
+    first = implementation.make(tmp_path)
+    await first.open()
+    await first.put("old", b"x")
+    await first.transaction([("put", "v/1", b"data"), ("put", "m", b"meta"),
+                             ("delete", "old", None)])
+    await first.close()
+    second = implementation.make(tmp_path)
+    await second.open()
+    try:
+        assert (await second.get("v/1"), await second.get("m")) == (b"data", b"meta")
+        assert await second.get("old") is None
+    finally:
+        await second.close()
+
+
+async def test_lists_between_random_puts_and_deletes_match_reference(
+    backend: PhysicalBackend,
+) -> None:
+    """Lists interleaved with changes (a key deleted and put back, a folder emptied and
+    refilled) always show the current keys, however the backend indexes them."""
+    rng = random.Random(7)
+    names = [f"{a}/{b}" for a in "abc" for b in ("x", "y", "z/1", "z/2")] + ["a", "b"]
+    present: set[str] = set()
+    for _ in range(300):
+        key = rng.choice(names)
+        if rng.random() < 0.5:
+            await backend.put(key, b"v")
+            present.add(key)
+        else:
+            await backend.delete(key)
+            present.discard(key)
+        if rng.random() < 0.3:
+            prefix = rng.choice(["", "a/", "b/", "c/", "a/z/", "c/z/"])
+            assert await backend.list(prefix) == reference_list(present, prefix), prefix
+
+
+async def test_lists_after_many_changes_at_once(backend: PhysicalBackend) -> None:
+    present = {f"m/{i:03d}" for i in range(200)} | {f"m/d{i % 7}/x{i}" for i in range(100)}
+    for key in present:
+        await backend.put(key, b"v")
+    assert await backend.list("m/") == reference_list(present, "m/")
+    for key in sorted(present)[::2]:
+        await backend.delete(key)
+        present.discard(key)
+    assert await backend.list("m/") == reference_list(present, "m/")
+    for i in range(0, 200, 3):  # some were deleted above, some never left
+        await backend.put(f"m/{i:03d}", b"w")
+        present.add(f"m/{i:03d}")
+    assert await backend.list("m/") == reference_list(present, "m/")
+    assert await backend.list("m/d3/") == reference_list(present, "m/d3/")

@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,21 @@ def call(
     return HTTPResult(status, json.loads(text) if text.strip() else None, headers)
 
 
+def wait_until_serving(proc: subprocess.Popen[bytes], addr: str,
+                       log_tail: Callable[[], str], timeout: float = 20.0) -> None:
+    """Until sys/seal-status answers; a process that exits first fails with its log."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {log_tail()}")
+        try:
+            call(addr, "GET", "sys/seal-status")
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"server did not start: {log_tail()}")
+
+
 @dataclass
 class PyvaultServer:
     workdir: Path
@@ -78,16 +94,7 @@ class PyvaultServer:
                 [sys.executable, "-m", "pyvault", "server", *args],
                 stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.workdir,
             )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log_tail()}")
-            try:
-                call(self.addr, "GET", "sys/seal-status")
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"server did not start: {self.log_tail()}")
+        wait_until_serving(self.proc, self.addr, self.log_tail)
 
     def start_tls(self, *args: str, cafile: Path, client: tuple[Path, Path]) -> None:
         """Start a server whose only listener is HTTPS with client certificates."""

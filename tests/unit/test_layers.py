@@ -24,6 +24,9 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "core": ("pyvault.http", "pyvault.cli"),
     "audit": ("pyvault.core", "pyvault.http", "pyvault.cli", "pyvault.builtin"),
     "metrics": ("pyvault.http", "pyvault.cli", "pyvault.builtin"),
+    # Seals wrap keys for core; they know nothing of it (HTTP clients are injected).
+    "seal": ("pyvault.core", "pyvault.http", "pyvault.cli", "pyvault.builtin",
+             "pyvault.barrier", "pyvault.token", "pyvault.policy"),
 }
 
 

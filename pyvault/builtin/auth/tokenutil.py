@@ -81,8 +81,10 @@ def cidr_allows(cidrs: list[str], address: str) -> bool:
 
 
 def parse_policies(values: list[str]) -> list[str]:
-    """Vault's ``policyutil.ParsePolicies``: trimmed, lower-cased, unique, sorted."""
-    return sorted({v.strip().lower() for v in values if v.strip()})
+    """Vault's ``policyutil.ParsePolicies``: trimmed, lower-cased, unique, sorted;
+    ``root`` stands alone (a root token carries no other policy)."""
+    parsed = {v.strip().lower() for v in values if v.strip()}
+    return ["root"] if "root" in parsed else sorted(parsed)
 
 
 def equivalent_policies(a: list[str], b: list[str]) -> bool:

@@ -17,6 +17,18 @@ class KeyStatus:
     encryptions: int
 
 
+@dataclass(frozen=True, slots=True)
+class HANode:
+    """One row of sys/ha-status."""
+
+    hostname: str
+    api_address: str
+    cluster_address: str
+    active_node: bool
+    last_echo: float | None
+    version: str
+
+
 class SystemOps(Protocol):
     async def seal_from_request(self, request: Request) -> None: ...
 
@@ -25,6 +37,8 @@ class SystemOps(Protocol):
     async def step_down(self) -> None: ...
 
     def key_status(self) -> KeyStatus: ...
+
+    def ha_nodes(self) -> list[HANode]: ...
 
 
 class MountOps(Protocol):

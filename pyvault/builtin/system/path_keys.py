@@ -35,6 +35,12 @@ class KeyPaths:
                 description=STEP_DOWN_DESC,
             ),
             Path(
+                patterns=("ha-status",),
+                operations=ops(read=self._ha_status),
+                synopsis=HA_STATUS_SYN,
+                description=HA_STATUS_DESC,
+            ),
+            Path(
                 patterns=("seal",),
                 operations=ops(update=self._seal),
                 synopsis=SEAL_SYN,
@@ -50,6 +56,20 @@ class KeyPaths:
 
     async def _step_down(self, request: Request, data: FieldData) -> None:
         await self._system.step_down()
+
+    async def _ha_status(self, request: Request, data: FieldData) -> Response:
+        nodes = [
+            {
+                "hostname": node.hostname,
+                "api_address": node.api_address,
+                "cluster_address": node.cluster_address,
+                "active_node": node.active_node,
+                "last_echo": rfc3339(node.last_echo) if node.last_echo is not None else None,
+                "version": node.version,
+            }
+            for node in self._system.ha_nodes()
+        ]
+        return Response(data={"nodes": nodes}, legacy_top_level=True)
 
     async def _seal(self, request: Request, data: FieldData) -> None:
         await self._system.seal_from_request(request)
@@ -77,3 +97,9 @@ STEP_DOWN_DESC = (
 )
 SEAL_SYN = "Seals the server."
 SEAL_DESC = "Drops the keys from memory; an operator must unseal again with key shares."
+
+HA_STATUS_SYN = "Check the HA status of a Vault cluster"
+HA_STATUS_DESC = (
+    "The nodes of the cluster: the active node and the standbys that checked in "
+    "recently, with their addresses and the time of their last heartbeat."
+)

@@ -84,3 +84,24 @@ async def test_wrong_root_key_does_not_open_the_keyring() -> None:
     with pytest.raises(InvalidRootKey):
         await barrier.unseal(b"\x01" * 32)
     assert await physical.get(KEYRING_PATH) is not None
+
+
+async def test_transaction_encrypts_each_put_and_applies_all() -> None:
+    barrier, physical = await _barrier()
+    await barrier.put("old", b"gone soon")
+    await barrier.transaction([("put", "a", b"alpha"), ("put", "b", b"beta"),
+                               ("delete", "old", None)])
+    for key, plain in (("a", b"alpha"), ("b", b"beta")):
+        raw = await physical.get(key)
+        assert raw is not None and plain not in raw
+        assert await barrier.get(key) == plain
+    assert await physical.get("old") is None
+    assert barrier.encryptions(barrier.active_term().term) == 3
+
+
+async def test_transaction_needs_the_barrier_unsealed() -> None:
+    barrier, physical = await _barrier()
+    barrier.seal()
+    with pytest.raises(Sealed):
+        await barrier.transaction([("put", "a", b"x")])
+    assert await physical.get("a") is None

@@ -450,8 +450,6 @@ def test_unknown_top_level_key_names_key_and_file() -> None:
     [
         "disable_cache = true",
         'plugin_directory = "/plugins"',
-        'seal "transit" {\n address = "https://vault:8200"\n key_name = "k"\n}',
-        "disable_clustering = true",
         "raw_storage_endpoint = true",
         "introspection_endpoint = true",
         "enable_response_header_hostname = true",
@@ -463,6 +461,11 @@ def test_unknown_top_level_key_names_key_and_file() -> None:
 )
 def test_vault_keys_we_ignore(line: str) -> None:
     assert parse(line) == ServerConfig(storage=None, listeners=())
+
+
+def test_disable_clustering_turns_request_forwarding_off() -> None:
+    assert parse("disable_clustering = true").disable_clustering is True
+    assert parse("").disable_clustering is False
 
 
 def test_later_scalar_wins_within_a_file() -> None:

@@ -84,3 +84,22 @@ async def test_config_defaults_limits_and_automatic_rotation() -> None:
 def test_go_duration() -> None:
     assert [go_duration(s) for s in (86400, 90061, 59, 61)] == [
         "24h0m0s", "25h1m1s", "59s", "1m1s"]
+
+
+async def test_the_encryption_count_survives_seal_and_restart() -> None:
+    """max_operations counts a key's whole life: the count is persisted at each check
+    and on seal, and added back at unseal (a restart used to reset it to zero)."""
+    physical = InmemBackend()
+    core, keys = await unsealed(physical)
+    for index in range(25):
+        await core.barrier.put(f"app/{index}", b"x")
+    term = core.barrier.active_term().term
+    worn = core.barrier.encryptions(term)
+    assert worn >= 25
+    await core.seal()
+    restarted, _ = await unsealed(physical, keys)
+    assert restarted.barrier.encryptions(term) >= worn
+    await restarted.rotation.check()  # a check persists too
+    counted = restarted.barrier.encryptions(term)
+    again, _ = await unsealed(physical, keys)  # a crash after the check: nothing lost
+    assert again.barrier.encryptions(term) >= counted

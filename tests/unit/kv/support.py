@@ -112,7 +112,7 @@ class KV:
 
     def raw_keys(self) -> list[str]:
         """Every physical key of the mount, without the mount prefix."""
-        return [k[len(PREFIX):] for k in self.physical._keys if k.startswith(PREFIX)]
+        return [k[len(PREFIX):] for k in self.physical.all_keys() if k.startswith(PREFIX)]
 
 
 def body(response: Response | None) -> Any:

@@ -12,6 +12,7 @@ from cryptography.x509 import ocsp
 
 from pyvault.logical.errors import InvalidRequest
 from pyvault.logical.operation import Operation
+from pyvault.logical.request import Request
 from tests.unit.pki.support import PKI
 
 ROLE = {"allowed_domains": "example.com", "allow_subdomains": True, "key_type": "ec",
@@ -108,15 +109,39 @@ async def test_ocsp_good_revoked_unknown() -> None:
     await pki.write("revoke", {"serial_number": leaf["serial_number"]})
     assert (await ask(cert)).certificate_status is ocsp.OCSPCertStatus.REVOKED
     request = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA1()).build()
-    posted = await pki.write("ocsp", {"ocsp_request": base64.b64encode(
-        request.public_bytes(serialization.Encoding.DER)).decode()})
-    assert posted.raw_body is not None
+    posted = await pki.backend.handle(Request(
+        operation=Operation.UPDATE, path="ocsp", storage=pki.storage,
+        raw_body=request.public_bytes(serialization.Encoding.DER)))
+    assert posted is not None and posted.raw_body is not None
+    assert posted.status is None and posted.content_type == "application/ocsp-response"
     assert ocsp.load_der_ocsp_response(posted.raw_body).certificate_status is \
         ocsp.OCSPCertStatus.REVOKED
     garbage = await pki.read("ocsp/bm90LWRlcg==")
-    assert garbage is not None and garbage.raw_body is not None
+    assert garbage is not None and garbage.raw_body is not None and garbage.status == 400
     assert ocsp.load_der_ocsp_response(garbage.raw_body).response_status is \
         ocsp.OCSPResponseStatus.MALFORMED_REQUEST
+    json_post = await pki.write("ocsp", {"ocsp_request": "anything"})
+    assert json_post.status == 400 and json_post.raw_body is not None
+    assert ocsp.load_der_ocsp_response(json_post.raw_body).response_status is \
+        ocsp.OCSPResponseStatus.MALFORMED_REQUEST
+
+
+async def test_ocsp_unknown_issuer_and_disabled() -> None:
+    pki = PKI()
+    leaf = await issued(pki)
+    cert = x509.load_pem_x509_certificate(leaf["certificate"].encode())
+    stranger_ca = x509.load_pem_x509_certificate((await issued(PKI()))["issuing_ca"].encode())
+    request = ocsp.OCSPRequestBuilder().add_certificate(cert, stranger_ca, hashes.SHA1()).build()
+    encoded = base64.b64encode(request.public_bytes(serialization.Encoding.DER)).decode()
+    answer = await pki.read("ocsp/" + encoded)
+    assert answer is not None and answer.raw_body is not None and answer.status is None
+    parsed = ocsp.load_der_ocsp_response(answer.raw_body)
+    assert parsed.certificate_status is ocsp.OCSPCertStatus.UNKNOWN  # signed by the default
+    await pki.write("config/crl", {"ocsp_disable": True})
+    refused = await pki.read("ocsp/" + encoded)
+    assert refused is not None and refused.raw_body is not None and refused.status == 401
+    assert ocsp.load_der_ocsp_response(refused.raw_body).response_status is \
+        ocsp.OCSPResponseStatus.UNAUTHORIZED
 
 
 async def test_urls_are_embedded_in_issued_certificates() -> None:

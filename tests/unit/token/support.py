@@ -3,7 +3,7 @@ in-memory storage and a FakeClock, plus a fake backend for secret leases."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pyvault.crypto.random import SystemRandom
@@ -88,6 +88,8 @@ class Env:
         request = Request(operation=op, path=path, data=dict(data or {}), client_token=client,
                           token_entry=entry, mount_point="auth/token/",
                           storage=StorageView(self.physical, "auth/token-mount/"))
+        if op is Operation.UPDATE and await self.backend.exists(request) is False:
+            request = replace(request, operation=Operation.CREATE)  # as the pipeline does
         if entry is not None:
             assert await self.store.use(entry)
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pyvault.builtin.auth.approle.path_login import LoginPaths
 from pyvault.builtin.auth.approle.path_role import RolePaths
+from pyvault.builtin.auth.approle.path_role_fields import RoleFieldPaths
 from pyvault.builtin.auth.approle.path_secret_id import SecretIDPaths
 from pyvault.builtin.auth.approle.path_tidy import TidyPaths
 from pyvault.builtin.auth.approle.state import AppRoleState
@@ -17,7 +18,8 @@ def approle_backend(config: BackendConfig) -> Backend:
     return Backend(
         # Secret-id paths before the role paths: "role/{name}" would not take them,
         # but keeping the longer patterns first keeps the table easy to read.
-        paths=[*login.paths(), *SecretIDPaths(state).paths(), *RolePaths(state).paths(),
+        paths=[*login.paths(), *SecretIDPaths(state).paths(),
+               *RoleFieldPaths(state, config.system).paths(), *RolePaths(state).paths(),
                *TidyPaths(state).paths()],
         backend_type="approle",
         help=HELP,

@@ -57,17 +57,18 @@ def rfc3339(seconds: float) -> str:
     return text + "Z"
 
 
-def parse_cidr_blocks(values: list[str]) -> list[str]:
-    """AppRole's CIDR lists must be CIDR blocks; they are kept as written."""
-    blocks = [v.strip() for v in values if v.strip()]
+def parse_cidr_blocks(values: list[str], *, wrapped: bool = True) -> list[str]:
+    """AppRole's CIDR lists must be CIDR blocks; they are kept as written. Vault's role
+    write wraps the refusal as a multierror; the per-field endpoints do not."""
+    blocks = [str(v).strip() for v in values if str(v).strip()]
     for block in blocks:
         try:
             if "/" not in block:
                 raise ValueError(block)
             ipaddress.ip_network(block, strict=False)
         except ValueError:
-            raise InvalidRequest(multierror(
-                f"failed to validate CIDR blocks: invalid CIDR address: {block}")) from None
+            message = f"failed to validate CIDR blocks: invalid CIDR address: {block}"
+            raise InvalidRequest(multierror(message) if wrapped else message) from None
     return blocks
 
 
@@ -96,13 +97,16 @@ class RoleEntry:
     role_id: str
     hmac_key: bytes = field(repr=False)
     bind_secret_id: bool = True
-    secret_id_bound_cidrs: list[str] = field(default_factory=list)
+    # None until given (Vault's nil slice reads as null; a given empty list as []).
+    secret_id_bound_cidrs: list[str] | None = None
     secret_id_num_uses: int = 0
     secret_id_ttl: int = 0
     local_secret_ids: bool = False
     token: TokenParams = field(default_factory=TokenParams)
     policies: list[str] = field(default_factory=list)  # legacy, shown when set
     period: int = 0  # legacy, shown when set
+    # Whether token_bound_cidrs was ever given (TokenParams cannot hold Vault's nil).
+    token_cidrs_given: bool = False
 
     def serialize(self) -> bytes:
         record = asdict(self)

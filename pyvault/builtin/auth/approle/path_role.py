@@ -63,6 +63,13 @@ def role_name(data: FieldData) -> str:
     return data.get_str("role_name").lower()
 
 
+def check_constraints(role: RoleEntry) -> None:
+    """Vault refuses to store a role anyone holding its role id could log in with."""
+    if not role.bind_secret_id and not role.secret_id_bound_cidrs \
+            and not role.token.token_bound_cidrs:
+        raise InvalidRequest(multierror("at least one constraint should be enabled on the role"))
+
+
 async def claim_role_id(state: AppRoleState, storage: Storage, role_id: str,
                         name: str) -> None:
     """Refuse a role id another role already holds (role ids log in: they are unique)."""
@@ -115,7 +122,7 @@ class RolePaths:
         view: dict[str, Any] = {
             "bind_secret_id": role.bind_secret_id,
             "local_secret_ids": role.local_secret_ids,
-            "secret_id_bound_cidrs": role.secret_id_bound_cidrs or None,
+            "secret_id_bound_cidrs": role.secret_id_bound_cidrs,
             "secret_id_num_uses": role.secret_id_num_uses,
             "secret_id_ttl": role.secret_id_ttl,
             **role.token.view(),
@@ -155,8 +162,9 @@ class RolePaths:
         cidrs, legacy = upgrade_value(data, "bound_cidr_list", "secret_id_bound_cidrs")
         if legacy:
             role.secret_id_bound_cidrs = parse_cidr_blocks(cidrs)
-        elif data.given("secret_id_bound_cidrs") or creating:
+        elif data.given("secret_id_bound_cidrs"):
             role.secret_id_bound_cidrs = parse_cidr_blocks(data.get_list("secret_id_bound_cidrs"))
+        role.token_cidrs_given = role.token_cidrs_given or data.given("token_bound_cidrs")
         if data.given("secret_id_num_uses") or creating:
             role.secret_id_num_uses = data.get_int("secret_id_num_uses")
             if role.secret_id_num_uses < 0:
@@ -171,10 +179,7 @@ class RolePaths:
         if legacy:
             role.period = role.token.token_period = int(period)
         role.token.validate()
-        if not role.bind_secret_id and not role.secret_id_bound_cidrs \
-                and not role.token.token_bound_cidrs:
-            raise InvalidRequest(
-                multierror("at least one constraint should be enabled on the role"))
+        check_constraints(role)
 
     async def _delete(self, request: Request, data: FieldData) -> None:
         storage = request.require_storage()

@@ -207,7 +207,8 @@ class SecretIDPaths:
             raise InvalidRequest("missing secret_id")
         role = await load_role(storage, name)
         if role is None:
-            raise InvalidRequest(f'role "{name}" does not exist')
+            # OpenBao: 500 with this multierror text; the client's mistake, so 400.
+            raise InvalidRequest(multierror(f'role "{name}" does not exist'))
         key = role.secret_key(secret_id)
         return role, key, await load_secret(storage, role, key)
 
@@ -235,7 +236,7 @@ class SecretIDPaths:
             raise InvalidRequest("missing secret_id_accessor")
         role = await load_role(storage, name)
         if role is None:
-            raise InvalidRequest(f'role "{name}" does not exist')
+            raise InvalidRequest(multierror(f'role "{name}" does not exist'))
         raw = await storage.get(role.accessor_key(accessor))
         if raw is None:
             return role, None, None, accessor

@@ -164,7 +164,10 @@ class UserPaths:
         if given:
             user.policies = user.token.token_policies = parse_policies(policies)
         elif data.given("token_policies"):
-            user.token.token_policies = [str(p) for p in data.get_list("token_policies")]
+            # Unlike the user write, this path parses token_policies too (Vault's
+            # pathUserPoliciesUpdate); the legacy copy stays only if it was given.
+            user.token.token_policies = parse_policies(data.get_list("token_policies"))
+            user.policies = list(user.token.token_policies) if data.given("policies") else []
         await save_user(storage, name, user)
 
 

@@ -126,13 +126,11 @@ class DataPaths(PathGroup):
         """Store the payload as the next version, then prune what fell out of the window."""
         created = self.now()
         number = meta.current_version + 1
-        await self.store.write_version(storage, meta.key, number, payload)
         oldest_before = meta.oldest_version
         version, prune_to = meta.add_version(
             created, deletion_time(created, config, meta), config.max_versions)
-        await self.store.save_meta(storage, meta)
-        for old in range(max(oldest_before, 1), prune_to + 1):
-            await self.store.delete_version(storage, meta.key, old)
+        await self.store.save_version(storage, meta, number, payload,
+                                      range(max(oldest_before, 1), prune_to + 1))
         return Response(data=meta.version_view(number, version))
 
     async def _delete(self, request: Request, data: FieldData) -> None:

@@ -43,9 +43,7 @@ class DestroyPaths(PathGroup):
                     continue
                 version.destroyed = True
                 destroyed.append(number)
-            await self.store.save_meta(storage, meta)
-            for number in destroyed:
-                await self.store.delete_version(storage, path, number)
+            await self.store.save_meta(storage, meta, destroyed)
 
 
 SYNOPSIS = "Permanently removes one or more versions in the KV store"

@@ -222,11 +222,8 @@ class MetadataPaths(PathGroup):
             meta = await self.store.load_meta(storage, path)
             if meta is None:
                 return
-            # Metadata first: a crash part-way leaves unreachable payloads, never
-            # metadata that points at missing ones.
-            await self.store.delete_meta(storage, path)
-            for number in sorted(meta.versions):
-                await self.store.delete_version(storage, path, number)
+            # One transaction: no crash can leave metadata pointing at missing payloads.
+            await self.store.delete_meta(storage, path, sorted(meta.versions))
 
 
 SYNOPSIS = "Allows interaction with key metadata and settings in the KV store."

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import zlib
+from collections.abc import Iterable
 from typing import Any, Final
 
 from pyvault.builtin.secrets.kv import layout
@@ -18,7 +19,7 @@ from pyvault.builtin.secrets.kv.cache import LRU
 from pyvault.builtin.secrets.kv.model import Config, KeyMetadata
 from pyvault.builtin.secrets.kv.upgrade import upgrade_done, upgrade_v1_to_v2
 from pyvault.logical.errors import InternalError, multierror
-from pyvault.logical.storage import Storage
+from pyvault.logical.storage import Storage, transaction
 from pyvault.util.clock import Clock
 
 LOCK_COUNT = 256
@@ -113,14 +114,31 @@ class V2Store:
         meta = await self.peek_meta(storage, path)
         return None if meta is None else meta.copy()
 
-    async def save_meta(self, storage: Storage, meta: KeyMetadata) -> None:
-        self._meta.drop(meta.key)  # if the put fails, the next read goes to storage
-        await storage.put(layout.meta_key(meta.key), layout.encode(meta.to_record()))
+    async def save_meta(self, storage: Storage, meta: KeyMetadata,
+                        drop_versions: Iterable[int] = ()) -> None:
+        """The metadata and the deletion of ``drop_versions``' payloads, in one
+        transaction (destroy: never metadata without its payloads deleted, or back)."""
+        dropped = list(drop_versions)
+        self._meta.drop(meta.key)  # if the commit fails, the next read goes to storage
+        for number in dropped:
+            self._data.drop((meta.key, number))
+        await transaction(storage, [
+            ("put", layout.meta_key(meta.key), layout.encode(meta.to_record())),
+            *(("delete", layout.version_key(meta.key, n), None) for n in dropped),
+        ])
         self._meta.put(meta.key, meta.copy())
 
-    async def delete_meta(self, storage: Storage, path: str) -> None:
+    async def delete_meta(self, storage: Storage, path: str,
+                          drop_versions: Iterable[int] = ()) -> None:
+        """Forget the secret: its metadata and ``drop_versions``' payloads, one transaction."""
+        dropped = list(drop_versions)
         self._meta.drop(path)
-        await storage.delete(layout.meta_key(path))
+        for number in dropped:
+            self._data.drop((path, number))
+        await transaction(storage, [
+            ("delete", layout.meta_key(path), None),
+            *(("delete", layout.version_key(path, n), None) for n in dropped),
+        ])
         self._meta.put(path, ABSENT)
 
     async def list_meta(self, storage: Storage, folder: str) -> list[str]:
@@ -140,12 +158,19 @@ class V2Store:
             self._data.put((path, version), raw)
         return layout.decode(cached)
 
-    async def write_version(self, storage: Storage, path: str, version: int,
-                            payload: bytes) -> None:
-        self._data.drop((path, version))
-        await storage.put(layout.version_key(path, version), payload)
+    async def save_version(self, storage: Storage, meta: KeyMetadata, version: int,
+                           payload: bytes, pruned: range) -> None:
+        """A new version, its metadata and the pruning of ``pruned`` in one durable
+        transaction: a crash never leaves a version its metadata does not list."""
+        path = meta.key
+        stale = [(path, version), *((path, old) for old in pruned)]
+        for entry in stale:
+            self._data.drop(entry)
+        self._meta.drop(path)  # if the commit fails, the next read goes to storage
+        await transaction(storage, [
+            ("put", layout.version_key(path, version), payload),
+            ("put", layout.meta_key(path), layout.encode(meta.to_record())),
+            *(("delete", layout.version_key(path, old), None) for old in pruned),
+        ])
         self._data.put((path, version), payload)
-
-    async def delete_version(self, storage: Storage, path: str, version: int) -> None:
-        self._data.drop((path, version))
-        await storage.delete(layout.version_key(path, version))
+        self._meta.put(path, meta.copy())

@@ -11,6 +11,7 @@ from typing import Any
 
 from pyvault.builtin.secrets.pki.engine import Engine
 from pyvault.builtin.secrets.pki.ocsp import OCSPPaths
+from pyvault.builtin.secrets.pki.path_crl_sign import CRLSignPaths
 from pyvault.builtin.secrets.pki.path_fetch import FetchPaths
 from pyvault.builtin.secrets.pki.path_issue import IssuePaths
 from pyvault.builtin.secrets.pki.path_issuers import IssuerPaths
@@ -18,6 +19,7 @@ from pyvault.builtin.secrets.pki.path_revoke import RevokePaths, revoke_serial
 from pyvault.builtin.secrets.pki.path_roles import RolePaths
 from pyvault.builtin.secrets.pki.path_root import RootPaths
 from pyvault.builtin.secrets.pki.path_tidy import TidyPaths
+from pyvault.builtin.secrets.pki.periodic import periodic_func
 from pyvault.builtin.secrets.pki.special import UNAUTHENTICATED
 from pyvault.builtin.secrets.pki.store import PKIStore
 from pyvault.framework.backend import Backend
@@ -27,15 +29,17 @@ from pyvault.logical.system_view import BackendConfig
 
 def pki_backend(config: BackendConfig) -> Backend:
     engine = Engine(config)
+    tidy = TidyPaths(engine)
     paths = [
         *IssuePaths(engine).paths(),
         *RootPaths(engine).paths(),
         *FetchPaths(engine).paths(),
+        *CRLSignPaths(engine).paths(),
         *IssuerPaths(engine).paths(),
         *RolePaths().paths(),
         *RevokePaths(engine).paths(),
         *OCSPPaths(engine).paths(),
-        *TidyPaths(engine).paths(),
+        *tidy.paths(),
     ]
 
     async def revoke_lease(storage: Storage, path: str, data: dict[str, Any] | None,
@@ -46,7 +50,9 @@ def pki_backend(config: BackendConfig) -> Backend:
             await revoke_serial(PKIStore(storage, engine.crl_lock), serial, config.clock.now())
 
     return Backend(paths=paths, backend_type="pki", help=HELP,
-                   unauthenticated_paths=UNAUTHENTICATED, revoke_secret=revoke_lease)
+                   unauthenticated_paths=UNAUTHENTICATED, revoke_secret=revoke_lease,
+                   periodic_func=periodic_func(engine, tidy),
+                   cleanup_func=tidy.job.shutdown)
 
 
 HELP = (

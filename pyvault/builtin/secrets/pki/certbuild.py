@@ -1,12 +1,12 @@
 """Assemble and sign X.509 certificates, CSRs and CRLs with ``cryptography``.
 
-Signing runs in a worker thread (RSA signatures cost milliseconds). Times are passed
+Signing runs in a worker thread (``keys.off_loop``) so the event loop never waits on
+it. Times are passed
 in by the caller (the mount's injected clock), never read here.
 """
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,7 +19,13 @@ from cryptography.x509.oid import (
     ObjectIdentifier,
 )
 
-from pyvault.builtin.secrets.pki.keys import PrivateKey, PublicKey, hash_for, pss_padding
+from pyvault.builtin.secrets.pki.keys import (
+    PrivateKey,
+    PublicKey,
+    hash_for,
+    off_loop,
+    pss_padding,
+)
 
 KEY_USAGES = {
     "digitalsignature": "digital_signature", "contentcommitment": "content_commitment",
@@ -78,6 +84,7 @@ class CertSpec:
     issuing_certificates: list[str] = field(default_factory=list)
     crl_distribution_points: list[str] = field(default_factory=list)
     ocsp_servers: list[str] = field(default_factory=list)
+    delta_crl_distribution_points: list[str] = field(default_factory=list)
     signature_bits: int = 0
     use_pss: bool = False
     permitted_dns_domains: list[str] = field(default_factory=list)
@@ -132,6 +139,11 @@ def _sign_builder(builder: x509.CertificateBuilder, key: PrivateKey, bits: int,
     return builder.sign(key, hash_for(key, bits), rsa_padding=pss_padding(key, pss))  # type: ignore[arg-type]  # cryptography's stub omits ed25519's None hash
 
 
+def _points(urls: list[str]) -> list[x509.DistributionPoint]:
+    return [x509.DistributionPoint([x509.UniformResourceIdentifier(u)], None, None, None)
+            for u in urls]
+
+
 def when(seconds: int) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
@@ -182,6 +194,9 @@ async def sign_certificate(spec: CertSpec, public_key: PublicKey, signer: Privat
         points = [x509.DistributionPoint([x509.UniformResourceIdentifier(u)], None, None, None)
                   for u in spec.crl_distribution_points]
         builder = builder.add_extension(x509.CRLDistributionPoints(points), critical=False)
+    if spec.delta_crl_distribution_points:
+        builder = builder.add_extension(
+            x509.FreshestCRL(_points(spec.delta_crl_distribution_points)), critical=False)
     if spec.policy_identifiers:
         policies = [x509.PolicyInformation(ObjectIdentifier(o), None)
                     for o in spec.policy_identifiers]
@@ -189,8 +204,8 @@ async def sign_certificate(spec: CertSpec, public_key: PublicKey, signer: Privat
     if spec.permitted_dns_domains:
         builder = builder.add_extension(x509.NameConstraints(
             [x509.DNSName(d) for d in spec.permitted_dns_domains], None), critical=True)
-    return await asyncio.to_thread(_sign_builder, builder, signer, spec.signature_bits,
-                                   spec.use_pss)
+    return await off_loop(signer, lambda: _sign_builder(builder, signer, spec.signature_bits,
+                                                        spec.use_pss))
 
 
 async def sign_csr(spec: CertSpec, key: PrivateKey) -> x509.CertificateSigningRequest:
@@ -202,14 +217,16 @@ async def sign_csr(spec: CertSpec, key: PrivateKey) -> x509.CertificateSigningRe
     if spec.is_ca:
         builder = builder.add_extension(x509.BasicConstraints(True, None), critical=True)
     algorithm = hash_for(key, spec.signature_bits)
-    return await asyncio.to_thread(
-        lambda: builder.sign(key, algorithm))  # type: ignore[arg-type]  # ed25519 takes None
+    return await off_loop(
+        key, lambda: builder.sign(key, algorithm))  # type: ignore[arg-type]  # ed25519 takes None
 
 
 async def sign_crl(issuer: x509.Certificate, key: PrivateKey, revoked: list[tuple[int, int]],
                    this_update: int, next_update: int, number: int,
-                   delta_of: int = 0) -> x509.CertificateRevocationList:
-    """``delta_of`` > 0 makes a delta CRL against that base CRL number (RFC 5280 5.2.4)."""
+                   delta_of: int = 0, freshest: list[str] | None = None,
+                   ) -> x509.CertificateRevocationList:
+    """``delta_of`` > 0 makes a delta CRL against that base CRL number (RFC 5280 5.2.4);
+    ``freshest`` (delta CRL URLs) adds the Freshest CRL extension to a full CRL."""
     builder = (x509.CertificateRevocationListBuilder()
                .issuer_name(issuer.subject)
                .last_update(when(this_update))
@@ -219,12 +236,14 @@ async def sign_crl(issuer: x509.Certificate, key: PrivateKey, revoked: list[tupl
                    key.public_key()), critical=False))
     if delta_of:
         builder = builder.add_extension(x509.DeltaCRLIndicator(delta_of), critical=True)
+    if freshest:
+        builder = builder.add_extension(x509.FreshestCRL(_points(freshest)), critical=False)
     for serial, revoked_at in revoked:
         builder = builder.add_revoked_certificate(
             x509.RevokedCertificateBuilder().serial_number(serial)
             .revocation_date(when(revoked_at)).build())
-    return await asyncio.to_thread(
-        lambda: builder.sign(key, hash_for(key, 0)))  # type: ignore[arg-type]  # ed25519 takes None
+    return await off_loop(
+        key, lambda: builder.sign(key, hash_for(key, 0)))  # type: ignore[arg-type]  # ed25519 takes None
 
 
 async def resign(cert: x509.Certificate, issuer: x509.Certificate,
@@ -241,4 +260,4 @@ async def resign(cert: x509.Certificate, issuer: x509.Certificate,
         builder = builder.add_extension(extension.value, extension.critical)
     builder = builder.add_extension(
         x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()), critical=False)
-    return await asyncio.to_thread(_sign_builder, builder, key, 0, False)
+    return await off_loop(key, lambda: _sign_builder(builder, key, 0, False))

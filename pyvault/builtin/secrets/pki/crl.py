@@ -13,9 +13,11 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from pyvault.builtin.secrets.pki import aia
 from pyvault.builtin.secrets.pki.certbuild import sign_crl
 from pyvault.builtin.secrets.pki.keys import load_private_pem
-from pyvault.builtin.secrets.pki.store import PKIStore, serial_from_key
+from pyvault.builtin.secrets.pki.store import IssuerEntry, PKIStore, serial_from_key
+from pyvault.logical.errors import InvalidRequest
 from pyvault.util.durations import parse_duration
 
 CRL_DEFAULTS: dict[str, Any] = {
@@ -73,8 +75,11 @@ async def _rebuild(store: PKIStore, now: float, delta_only: bool) -> None:
         key = load_private_pem(key_entry.private_key)
         record = dict(previous)
         if not delta_only:
-            full = await sign_crl(issuer.cert(), key, mine, int(now), int(now) + expiry, number)
-            record.update(der=_b64(full), built=now, base_number=number)
+            freshest = await _freshest(store, issuer) if config["enable_delta"] else []
+            full = await sign_crl(issuer.cert(), key, mine, int(now), int(now) + expiry, number,
+                                  freshest=freshest)
+            record.update(der=_b64(full), built=now, base_number=number,
+                          next_update=int(now) + expiry)
             number += 1
         # Full and delta CRLs share one number sequence; a delta names its base. Vault
         # serves an (empty) delta CRL even when delta CRLs are not enabled.
@@ -85,6 +90,15 @@ async def _rebuild(store: PKIStore, now: float, delta_only: bool) -> None:
         record["delta_der"] = _b64(delta)
         record["number"] = number
         await store.put_json("crl/" + issuer.id, record)
+
+
+async def _freshest(store: PKIStore, issuer: IssuerEntry) -> list[str]:
+    """Where the delta CRL lives, for the full CRL's Freshest CRL extension; a template
+    that cannot be filled leaves the extension out rather than failing the rebuild."""
+    try:
+        return (await aia.resolve(store, issuer))["delta_crl_distribution_points"]
+    except InvalidRequest:
+        return []
 
 
 def _b64(crl: x509.CertificateRevocationList) -> str:
@@ -125,3 +139,35 @@ def der_to_pem(der: bytes) -> str:
         return ""
     crl = x509.load_der_x509_crl(der)
     return crl.public_bytes(serialization.Encoding.PEM).decode()
+
+
+async def periodic_rebuild(store: PKIStore, now: float) -> bool:
+    """The periodic half of ``auto_rebuild`` (Vault rebuilds from its periodic func): a
+    CRL inside ``auto_rebuild_grace_period`` of its nextUpdate, or one a revocation has
+    marked stale, is re-signed now, so it never lapses and readers rarely sign. True
+    when it rebuilt."""
+    config = await crl_config(store)
+    if not config["auto_rebuild"]:
+        return False
+    due = bool(await store.get_json(DIRTY))
+    grace = parse_duration(config["auto_rebuild_grace_period"])
+    for issuer in await store.issuers():
+        if due:
+            break
+        if not issuer.key_id or not issuer.has_usage("crl-signing"):
+            continue
+        record = await store.get_json("crl/" + issuer.id)
+        due = record is None or _next_update(record) - grace <= now
+    if due:
+        await rebuild(store, now)
+        await store.storage.delete(DIRTY)
+    return due
+
+
+def _next_update(record: dict[str, Any]) -> float:
+    if "next_update" in record:
+        return float(record["next_update"])
+    if not record.get("der"):
+        return 0.0
+    crl = x509.load_der_x509_crl(base64.b64decode(record["der"]))
+    return crl.next_update_utc.timestamp() if crl.next_update_utc else 0.0

@@ -12,6 +12,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from pyvault.builtin.secrets.pki import aia
 from pyvault.builtin.secrets.pki.keys import PrivateKey, key_type_of, private_der, private_pem
 from pyvault.builtin.secrets.pki.store import IssuerEntry, PKIStore, new_id, serial_colon
 from pyvault.framework.field_data import FieldData
@@ -109,17 +110,16 @@ class Engine:
             f"cannot satisfy request, as TTL would result in notAfter of {go_time(not_after)} "
             f"that is beyond the expiration of the CA certificate at {go_time(ca_end)}")
 
-    async def urls(self, request: Request, issuer: IssuerEntry | None) -> dict[str, list[str]]:
-        """AIA URLs: the issuer's own when set, else the mount's ``config/urls``."""
+    async def urls(self, request: Request, issuer: IssuerEntry | None,
+                   issuer_id: str = "") -> dict[str, list[str]]:
+        """AIA URLs (pki/aia.py): the issuer's own when it has any, else the mount's
+        ``config/urls``; templates filled in."""
+        return await aia.resolve(self.store(request), issuer, issuer_id)
+
+    async def has_mount_urls(self, request: Request) -> bool:
+        """Whether ``config/urls`` sets any URL (the AIA warnings' test; no templating)."""
         config: dict[str, Any] = await self.store(request).get_json("config/urls") or {}
-        out = {k: list(config.get(k, [])) for k in
-               ("issuing_certificates", "crl_distribution_points", "ocsp_servers")}
-        if issuer is not None:
-            for key in out:
-                own = getattr(issuer, key)
-                if own:
-                    out[key] = list(own)
-        return out
+        return any(config.get(key) for key in aia.URL_KEYS)
 
 
 def cert_response(cert: x509.Certificate, fmt: str, chain: list[str],

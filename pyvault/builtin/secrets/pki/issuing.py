@@ -177,6 +177,7 @@ async def leaf_spec(engine: Engine, data: FieldData, role: dict[str, Any],
     spec.issuing_certificates = request_urls["issuing_certificates"]
     spec.crl_distribution_points = request_urls["crl_distribution_points"]
     spec.ocsp_servers = request_urls["ocsp_servers"]
+    spec.delta_crl_distribution_points = request_urls.get("delta_crl_distribution_points", [])
     return spec
 
 

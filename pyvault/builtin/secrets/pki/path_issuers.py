@@ -8,7 +8,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from pyvault.builtin.secrets.pki import ca
+from pyvault.builtin.secrets.pki import aia, ca
 from pyvault.builtin.secrets.pki.crl import rebuild, rfc3339
 from pyvault.builtin.secrets.pki.engine import Engine
 from pyvault.builtin.secrets.pki.fields import B, I, L, S, f
@@ -52,13 +52,19 @@ KEY_FIELDS = {
 
 
 def issuer_view(issuer: IssuerEntry, chain: list[str]) -> dict[str, Any]:
+    """Vault's issuer read. With URLs of its own, the unset URL lists read as null and
+    ``enable_aia_url_templating`` is shown; without, the lists are empty."""
+    own = aia.has_own_urls(issuer)
+    urls: dict[str, Any] = {key: getattr(issuer, key) or (None if own else [])
+                            for key in aia.ISSUER_URL_KEYS}
+    urls["delta_crl_distribution_points"] = None if own else []
+    if own:
+        urls["enable_aia_url_templating"] = issuer.enable_aia_url_templating
     return {
         "ca_chain": [c + "\n" for c in chain], "certificate": issuer.certificate + "\n",
-        "crl_distribution_points": issuer.crl_distribution_points,
-        "delta_crl_distribution_points": [], "issuer_id": issuer.id,
-        "issuer_name": issuer.name, "issuing_certificates": issuer.issuing_certificates,
+        **urls, "issuer_id": issuer.id, "issuer_name": issuer.name,
         "key_id": issuer.key_id, "leaf_not_after_behavior": issuer.leaf_not_after_behavior,
-        "manual_chain": issuer.manual_chain, "ocsp_servers": issuer.ocsp_servers,
+        "manual_chain": issuer.manual_chain,
         "revocation_signature_algorithm": issuer.revocation_signature_algorithm,
         "revoked": issuer.revoked, "usage": issuer.usage,
         **({"revocation_time": issuer.revocation_time,
@@ -175,9 +181,7 @@ class IssuerPaths:
                                      "valid values are crl-signing,issuing-certificates,"
                                      "ocsp-signing,read-only")
             issuer.usage = ",".join(sorted(set(usages)))
-        for url_field in ("issuing_certificates", "crl_distribution_points", "ocsp_servers"):
-            if data.given(url_field):
-                setattr(issuer, url_field, data.get_list(url_field))
+        warnings = await self._update_urls(store, issuer, data)
         if data.given("manual_chain"):
             refs = data.get_list("manual_chain")
             if refs in ([], ["self"]):
@@ -187,7 +191,30 @@ class IssuerPaths:
                             for r in refs]
                 issuer.manual_chain = resolved
         await store.put_issuer(issuer)
-        return Response(data=issuer_view(issuer, ca.chain_for(issuer, await store.issuers())))
+        return Response(data=issuer_view(issuer, ca.chain_for(issuer, await store.issuers())),
+                        warnings=warnings)
+
+    @staticmethod
+    async def _update_urls(store: PKIStore, issuer: IssuerEntry, data: FieldData) -> list[str]:
+        """The issuer's own AIA URLs: checked as URLs, or, when templated, filled in on
+        trial (a warning when that fails). Without URLs, templating is dropped too."""
+        for url_field in aia.ISSUER_URL_KEYS:
+            if data.given(url_field):
+                setattr(issuer, url_field, data.get_list(url_field))
+        if data.given("enable_aia_url_templating"):
+            issuer.enable_aia_url_templating = data.get_bool("enable_aia_url_templating")
+        if not aia.has_own_urls(issuer):
+            issuer.enable_aia_url_templating = False
+            return []
+        urls = {key: list(getattr(issuer, key)) for key in aia.ISSUER_URL_KEYS}
+        if not issuer.enable_aia_url_templating:
+            aia.check_urls(urls, aia.ISSUER_URL_KEYS)
+            return []
+        try:
+            aia.fill(urls, issuer.id, await aia.cluster_config(store))
+        except InvalidRequest as exc:
+            return [f"issuance may fail: {exc}{aia.CONSIDER}"]
+        return []
 
     async def revoke(self, request: Request, data: FieldData) -> Response:
         """The issuer stays readable but may no longer issue; its serial joins the CRLs

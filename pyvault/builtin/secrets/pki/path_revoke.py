@@ -6,7 +6,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 
-from pyvault.builtin.secrets.pki import ca
+from pyvault.builtin.secrets.pki import aia, ca
 from pyvault.builtin.secrets.pki.crl import (
     CRL_DEFAULTS,
     after_revocation,
@@ -21,13 +21,12 @@ from pyvault.builtin.secrets.pki.store import PKIStore, serial_colon, serial_key
 from pyvault.framework.field_data import FieldData
 from pyvault.framework.fields import Field
 from pyvault.framework.path import Path, ops
-from pyvault.logical.errors import InvalidRequest
+from pyvault.logical.errors import InvalidRequest, multierror
 from pyvault.logical.request import Request
 from pyvault.logical.response import Response
 from pyvault.util.durations import parse_duration
 
-URL_FIELDS = ("issuing_certificates", "crl_distribution_points", "ocsp_servers",
-              "delta_crl_distribution_points")
+URL_FIELDS = aia.URL_KEYS
 
 
 async def revoke_serial(store: PKIStore, serial: str, now: float) -> dict[str, Any]:
@@ -82,6 +81,13 @@ class RevokePaths:
                  operations=ops(read=self.read_urls, update=self.write_urls),
                  synopsis="Set the URLs for the issuing CA, CRL distribution points, and "
                           "OCSP servers."),
+            Path(patterns=("config/cluster",),
+                 fields={"path": f(S, "This cluster's API mount path, e.g. "
+                                      "https://pr1.example.com:8200/v1/pki."),
+                         "aia_path": f(S, "This cluster's unauthenticated AIA base path, "
+                                          "e.g. http://pr1.example.com:8200/v1/pki.")},
+                 operations=ops(read=self.read_cluster, update=self.write_cluster),
+                 synopsis="Set cluster-local URLs used for AIA URL templating."),
         ]
 
     async def revoke(self, request: Request, data: FieldData) -> Response:
@@ -162,10 +168,36 @@ class RevokePaths:
         for name in (*URL_FIELDS, "enable_templating"):
             if data.given(name):
                 config[name] = data.get(name)
-        for name in URL_FIELDS:
-            for url in config.get(name, []):
-                if "://" not in url:
-                    raise InvalidRequest("invalid URL found in Authority Information Access "
-                                         f"(AIA) parameter {name}: {url}")
+        warnings = []
+        if config.get("enable_templating"):
+            # Templates are only checked by filling them in; failing that is a warning
+            # (issuance would fail), as Vault's, once there is an issuer to fill them for.
+            if await store.issuers():
+                urls = {k: list(config.get(k) or []) for k in URL_FIELDS}
+                warning = aia.template_warning(urls, await aia.cluster_config(store))
+                if warning:
+                    warnings.append(warning)
+        else:
+            aia.check_urls(config, URL_FIELDS)
         await store.put_json("config/urls", config)
-        return await self.read_urls(request, data)
+        answer = await self.read_urls(request, data)
+        answer.warnings = warnings
+        return answer
+
+    async def read_cluster(self, request: Request, data: FieldData) -> Response:
+        return Response(data=await aia.cluster_config(self.engine.store(request)))
+
+    async def write_cluster(self, request: Request, data: FieldData) -> Response:
+        """config/cluster: this cluster's own addresses, used by AIA templates."""
+        store = self.engine.store(request)
+        config = await aia.cluster_config(store)
+        for name in ("path", "aia_path"):
+            if data.given(name):
+                value = data.get_str(name)
+                if value and not aia.is_url(value):
+                    raise InvalidRequest(multierror(
+                        f"invalid, non-URL {name} given to cluster: {value}"))
+                config[name] = value
+        await store.put_json("config/cluster", config)
+        return Response(data=config)
+

@@ -125,16 +125,18 @@ class RootPaths:
         spec = self._ca_spec(data, warnings)
         now, spec.not_after = self.engine.resolve_ttl(data, 0, 0, warnings)
         spec.not_before = now - data.get_int("not_before_duration")
-        urls = await self.engine.urls(request, None)
+        issuer_id = self.engine.new_id()
+        urls = await self.engine.urls(request, None, issuer_id)
         spec.issuing_certificates = urls["issuing_certificates"]
         spec.crl_distribution_points = urls["crl_distribution_points"]
         spec.ocsp_servers = urls["ocsp_servers"]
+        spec.delta_crl_distribution_points = urls["delta_crl_distribution_points"]
         if fmt not in ("pem", "der", "pem_bundle"):
             raise InvalidRequest('the "format" path parameter must be "pem", "der", '
                                  'or "pem_bundle"')
         key, key_id = await self._key(request, data, kind)
         cert = await sign_certificate(spec, key.public_key(), key, None)
-        issuer = IssuerEntry(id=self.engine.new_id(), name=data.get_str("issuer_name"),
+        issuer = IssuerEntry(id=issuer_id, name=data.get_str("issuer_name"),
                              key_id=key_id, certificate=cert_pem(cert),
                              revocation_signature_algorithm=signature_algorithm_name(key))
         await store.put_issuer(issuer)
@@ -176,8 +178,7 @@ class RootPaths:
                                    if fmt == "der" else private_pem(key, key_format))
             body["private_key_type"] = key_type_of(key)
         warnings = []
-        urls = await self.engine.urls(request, None)
-        if not any(urls.values()):
+        if not await self.engine.has_mount_urls(request):
             warnings.append(AIA_WARNING + " Since this certificate is an intermediate, it "
                             "might be useful to regenerate this certificate after fixing this "
                             "problem for the root mount.")
@@ -202,7 +203,7 @@ class RootPaths:
         store = self.engine.store(request)
         result = await ca.import_bundle(store, pem, self.engine.new_id)
         warnings = []
-        if not any((await self.engine.urls(request, None)).values()) and result[
+        if not await self.engine.has_mount_urls(request) and result[
                 "imported_issuers"]:
             warnings.append(AIA_WARNING)
         return Response(data=result, warnings=warnings)
@@ -232,6 +233,7 @@ class RootPaths:
         spec.issuing_certificates = urls["issuing_certificates"]
         spec.crl_distribution_points = urls["crl_distribution_points"]
         spec.ocsp_servers = urls["ocsp_servers"]
+        spec.delta_crl_distribution_points = urls["delta_crl_distribution_points"]
         key = load_private_pem(key_entry.private_key)
         cert = await sign_certificate(spec, csr.public_key(), key, issuer.cert(),  # type: ignore[arg-type]  # rsa/ec/ed25519 CSRs only
                                       subject=subject)

@@ -1,28 +1,27 @@
 """tidy, tidy-status, tidy-cancel and config/auto-tidy.
 
-Tidy removes issued certificates that expired more than ``safety_buffer`` ago and
-revocation entries whose certificate expired more than ``revoked_safety_buffer`` ago,
-so storage stays bounded. It runs to completion inside the request (deterministic,
-and a PKI mount's store is walked once); the answer is Vault's 202 with a warning.
+``tidy`` validates its options, starts the mount's background job (tidy_run.TidyJob) and
+answers Vault's 202 with a warning; ``tidy-status`` shows the job's progress and
+counters; ``tidy-cancel`` stops it at the next entry. Auto-tidy runs the same job from
+the backend's periodic hook (pki/periodic.py) with the stored ``config/auto-tidy``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pyvault.builtin.secrets.pki import ca
-from pyvault.builtin.secrets.pki.crl import rebuild, rfc3339
+from pyvault.builtin.secrets.pki.crl import rfc3339
 from pyvault.builtin.secrets.pki.engine import Engine
 from pyvault.builtin.secrets.pki.fields import B, D, I, S, f
 from pyvault.builtin.secrets.pki.store import PKIStore
+from pyvault.builtin.secrets.pki.tidy_run import LAST_RUN, OPERATIONS, STATUS_KEYS, TidyJob
 from pyvault.framework.field_data import FieldData
 from pyvault.framework.path import Path, ops
+from pyvault.logical.errors import InvalidRequest
 from pyvault.logical.request import Request
 from pyvault.logical.response import Response
+from pyvault.util.durations import parse_duration
 
-OPERATIONS = ("tidy_cert_store", "tidy_revoked_certs", "tidy_invalid_certs",
-              "tidy_revoked_cert_issuer_associations", "tidy_expired_issuers",
-              "tidy_move_legacy_ca_bundle", "tidy_acme")
 AUTO_DEFAULTS: dict[str, Any] = {
     "acme_account_safety_buffer": 2592000, "enabled": False, "interval_duration": 43200,
     "issuer_safety_buffer": 31536000, "maintain_stored_certificate_counts": False,
@@ -30,20 +29,20 @@ AUTO_DEFAULTS: dict[str, Any] = {
     False, "revoked_safety_buffer": 259200, "safety_buffer": 259200,
     **dict.fromkeys(OPERATIONS, False),
 }
-STATUS_KEYS = (
-    "acme_account_deleted_count", "acme_account_revoked_count", "acme_account_safety_buffer",
-    "acme_orders_deleted_count", "cert_store_deleted_count", "current_cert_store_count",
-    "current_revoked_cert_count", "error", "issuer_safety_buffer", "message",
-    "missing_issuer_cert_count", "page_size", "pause_duration", "revoked_cert_deleted_count",
-    "revoked_safety_buffer", "safety_buffer", "state", *OPERATIONS, "time_finished",
-    "time_started", "total_acme_account_count",
-)
 STARTED = ("Tidy operation successfully started. Any information from the operation will "
            "be printed to Vault's server logs.")
+RUNNING = "Tidy operation already in progress."
 NOTHING = ("Manual tidy requested but no tidy operations were set. Enable at least one tidy "
            "operation to be run (tidy_cert_store / tidy_revoked_certs / tidy_invalid_certs / "
            "tidy_revoked_cert_issuer_associations / tidy_expired_issuers / "
            "tidy_move_legacy_ca_bundle / tidy_acme).")
+AUTO_NOTHING = ("Auto-tidy enabled but no tidy operations were requested. Enable at least one "
+                "tidy operation to be run (tidy_cert_store / tidy_revoked_certs / "
+                "tidy_invalid_certs / tidy_revoked_cert_issuer_associations / "
+                "tidy_expired_issuers / tidy_move_legacy_ca_bundle / tidy_acme).")
+NO_METRICS = ("Can not publish a running storage metrics count to metrics without first "
+              "maintaining that count.  Enable `maintain_stored_certificate_counts` to enable "
+              "`publish_stored_certificate_count_metrics`.")
 
 
 def _field(name: str, default: Any) -> Any:
@@ -59,10 +58,35 @@ def _field(name: str, default: Any) -> Any:
 TIDY_FIELDS = {name: _field(name, default) for name, default in AUTO_DEFAULTS.items()}
 
 
+def pause_seconds(text: str, prefix: str) -> float:
+    try:
+        seconds = parse_duration(text) if text else 0.0
+    except ValueError:
+        raise InvalidRequest(f'{prefix}: time: invalid duration "{text}"') from None
+    if seconds < 0:
+        raise InvalidRequest("received invalid, negative pause_duration")
+    return float(seconds)
+
+
+def tidy_options(data: FieldData) -> dict[str, Any]:
+    """A manual tidy's options (request over defaults), checked as Vault's pathTidyWrite."""
+    options = {name: data.get(name) if data.given(name) else default
+               for name, default in AUTO_DEFAULTS.items()}
+    if data.given("safety_buffer") and not data.given("revoked_safety_buffer"):
+        options["revoked_safety_buffer"] = options["safety_buffer"]
+    for name in ("safety_buffer", "issuer_safety_buffer", "acme_account_safety_buffer",
+                 "revoked_safety_buffer"):
+        if int(options[name]) < 1:
+            raise InvalidRequest(f"{name} must be greater than zero")
+    options["pause_seconds"] = pause_seconds(str(options["pause_duration"]),
+                                             "Error parsing pause_duration")
+    return options
+
+
 class TidyPaths:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.status: dict[str, Any] = {"state": "Inactive"}
+        self.job = TidyJob(engine.config.clock)
 
     def paths(self) -> list[Path]:
         return [
@@ -79,79 +103,85 @@ class TidyPaths:
         ]
 
     async def tidy(self, request: Request, data: FieldData) -> Response:
-        options = {name: data.get(name) if data.given(name) else default
-                   for name, default in AUTO_DEFAULTS.items()}
-        if data.given("safety_buffer") and not data.given("revoked_safety_buffer"):
-            options["revoked_safety_buffer"] = options["safety_buffer"]
+        options = tidy_options(data)
         if not any(options[name] for name in OPERATIONS):
             return Response(warnings=[NOTHING], status=200)
-        await self.run(self.engine.store(request), options)
+        if self.job.running:
+            return Response(warnings=[RUNNING])
+        store = self.engine.store(request)
+        self.job.start(store, options)
+        await store.put_json(LAST_RUN, self.job.last_tidy)
         return Response(warnings=[STARTED], status=202)
 
-    async def run(self, store: PKIStore, options: dict[str, Any]) -> None:
-        clock = self.engine.config.clock
-        started = clock.now()
-        self.status = {key: None for key in STATUS_KEYS}
-        self.status.update({k: options[k] for k in AUTO_DEFAULTS if k in STATUS_KEYS})
-        self.status.update(state="Running", time_started=rfc3339(started),
-                           cert_store_deleted_count=0, revoked_cert_deleted_count=0,
-                           missing_issuer_cert_count=0, acme_account_deleted_count=0,
-                           acme_account_revoked_count=0, acme_orders_deleted_count=0,
-                           total_acme_account_count=0)
-        now = clock.now()
-        if options["tidy_cert_store"]:
-            for key in await store.children("certs/"):
-                record = await store.get_json("certs/" + key)
-                if _expired(record, now, options["safety_buffer"]):
-                    await store.storage.delete("certs/" + key)
-                    self.status["cert_store_deleted_count"] += 1
-        removed_revoked = False
-        if options["tidy_revoked_certs"] or options["tidy_revoked_cert_issuer_associations"]:
-            for key in await store.children("revoked/"):
-                record = await store.get_json("revoked/" + key)
-                if options["tidy_revoked_certs"] and _expired(
-                        record, now, options["revoked_safety_buffer"]):
-                    await store.storage.delete("revoked/" + key)
-                    await store.storage.delete("certs/" + key)
-                    self.status["revoked_cert_deleted_count"] += 1
-                    removed_revoked = True
-        if removed_revoked:
-            await rebuild(store, now)
-        self.status.update(state="Finished", time_finished=rfc3339(clock.now()))
+    async def start_auto(self, store: PKIStore) -> bool:
+        """The periodic hook's half: start a tidy with ``config/auto-tidy`` when it is
+        enabled and ``interval_duration`` has passed since the last one (manual runs
+        count). The last run time is kept in storage so a restart does not reset it."""
+        config = await read_auto_config(store)
+        if not config["enabled"] or int(config["interval_duration"]) <= 0 or self.job.running:
+            return False
+        now = self.engine.config.clock.now()
+        last = self.job.last_tidy
+        if last is None:
+            stored = await store.get_json(LAST_RUN)
+            last = float(stored) if isinstance(stored, int | float) else now
+            if stored is None:
+                await store.put_json(LAST_RUN, now)  # the interval counts from the mount's start
+            self.job.last_tidy = last
+        if now < last + int(config["interval_duration"]):
+            return False
+        options = dict(config)
+        options["pause_seconds"] = pause_seconds(str(config["pause_duration"]),
+                                                 "unable to parse given pause_duration")
+        self.job.start(store, options)
+        await store.put_json(LAST_RUN, self.job.last_tidy)
+        return True
 
     async def read_status(self, request: Request, data: FieldData) -> Response:
-        body = {key: self.status.get(key) for key in STATUS_KEYS}
+        body = {key: self.job.status.get(key) for key in STATUS_KEYS}
         body["internal_backend_uuid"] = ""
+        if body["state"] != "Inactive":
+            last = self.job.last_tidy
+            body["last_auto_tidy_finished"] = rfc3339(last) if last is not None else None
         return Response(data=body)
 
     async def cancel(self, request: Request, data: FieldData) -> Response:
-        if self.status.get("state") != "Running":
+        if not self.job.running:
             return Response(warnings=["Tidy operation cannot be cancelled as none is "
                                       "currently running."])
-        self.status["state"] = "Cancelled"
-        return Response(data=await self._status_body())
-
-    async def _status_body(self) -> dict[str, Any]:
-        return {key: self.status.get(key) for key in STATUS_KEYS}
+        self.job.cancel()
+        return await self.read_status(request, data)
 
     async def read_auto(self, request: Request, data: FieldData) -> Response:
-        config = dict(AUTO_DEFAULTS)
-        config.update(await self.engine.store(request).get_json("config/auto-tidy") or {})
-        return Response(data=config)
+        return Response(data=await read_auto_config(self.engine.store(request)))
 
     async def write_auto(self, request: Request, data: FieldData) -> Response:
         store = self.engine.store(request)
-        config = dict(AUTO_DEFAULTS)
-        config.update(await store.get_json("config/auto-tidy") or {})
+        config = await read_auto_config(store)
         for name in AUTO_DEFAULTS:
             if data.given(name):
                 config[name] = data.get(name)
+        for name in ("safety_buffer", "issuer_safety_buffer", "revoked_safety_buffer",
+                     "acme_account_safety_buffer"):
+            if data.given(name) and int(config[name]) < 1:
+                label = "safety_buffer" if name == "issuer_safety_buffer" else name
+                raise InvalidRequest(f"given {label} must be at least one second; got: "
+                                     f"{config[name]}")
+        if int(config["interval_duration"]) < 0:
+            raise InvalidRequest("given interval_duration must be greater than or equal to "
+                                 f"zero seconds; got: {config['interval_duration']}")
+        if data.given("pause_duration"):
+            pause_seconds(str(config["pause_duration"]), "unable to parse given pause_duration")
+        if config["enabled"] and not any(config[name] for name in OPERATIONS):
+            raise InvalidRequest(AUTO_NOTHING)
+        if config["publish_stored_certificate_count_metrics"] and not config[
+                "maintain_stored_certificate_counts"]:
+            raise InvalidRequest(NO_METRICS)
         await store.put_json("config/auto-tidy", config)
         return Response(data=config)
 
 
-def _expired(record: Any, now: float, buffer: int) -> bool:
-    if not isinstance(record, dict) or "certificate" not in record:
-        return False
-    cert = ca.parse_cert(record["certificate"])
-    return cert.not_valid_after_utc.timestamp() + buffer < now
+async def read_auto_config(store: PKIStore) -> dict[str, Any]:
+    config = dict(AUTO_DEFAULTS)
+    config.update(await store.get_json("config/auto-tidy") or {})
+    return config

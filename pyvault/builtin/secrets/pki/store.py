@@ -48,6 +48,7 @@ class IssuerEntry:
     issuing_certificates: list[str] = field(default_factory=list)
     crl_distribution_points: list[str] = field(default_factory=list)
     ocsp_servers: list[str] = field(default_factory=list)
+    enable_aia_url_templating: bool = False
 
     def cert(self) -> x509.Certificate:
         return x509.load_pem_x509_certificate(self.certificate.encode())
