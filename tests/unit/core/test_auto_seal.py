@@ -194,7 +194,7 @@ async def test_storage_of_a_shamir_vault_is_not_opened_by_a_seal(token: SoftHSMT
 async def test_a_second_node_reopens_after_the_root_key_changed(token: SoftHSMToken) -> None:
     """A standby taking over re-reads the root key through the seal, so a barrier
     rekey (new root key) on the old active node does not lock it out."""
-    physical, active, recovery, root = await initialized(token)
+    physical, active, recovery, _root = await initialized(token)
     standby = await started(physical, token)
     assert not standby.sealed
     begun = await active.rekey.start(RekeyRequest(1, 1))
