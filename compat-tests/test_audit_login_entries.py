@@ -41,6 +41,9 @@ def test_login_entries(kind: str, tmp_path: Path) -> None:
     issued = good_response["auth"]
     assert issued["client_token"] == good_response["response"]["auth"]["client_token"]
     assert issued["policies"] == ["default"] and issued["metadata"] == {"username": "bob"}
+    # Named as the token store names it: mount path (up/) + user.
+    assert issued["display_name"] == "up-bob"
+    assert good_response["response"]["auth"]["display_name"] == "up-bob"
     # ... and a caller's (bogus) token is named only in the request entry.
     assert bad_request["auth"]["client_token"].startswith("hmac-sha256:")
     assert bad_request["auth"]["policy_results"] == {"allowed": True}

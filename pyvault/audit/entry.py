@@ -200,7 +200,8 @@ def _response_auth(response: Response, opts: FormatOptions) -> dict[str, Any]:
     section: dict[str, Any] = {
         "client_token": opts.hasher(auth.client_token),
         "accessor": _accessor(auth.accessor, opts),
-        "display_name": "token",
+        # A login's auth names the issued token as the token store does ("up-bob").
+        "display_name": getattr(auth, "display_name", "") or "token",
         "policies": list(auth.policies),
         "token_policies": list(auth.token_policies),
     }

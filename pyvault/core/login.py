@@ -58,12 +58,13 @@ async def issue_login_token(core: Core, routed: Request, original: Request,
         explicit_max_ttl=login.explicit_max_ttl,
     )
     source = routed.mount_point[len("auth/"):].replace("/", "-")
+    display_name = (source + login.display_name).rstrip("-")  # Vault's "userpass-bob"
     token, entry = await core.tokens.create_token(
         policies=list(login.policies), parent=None, ttl=ttl,
         explicit_max_ttl=login.explicit_max_ttl, period=login.period,
         num_uses=login.num_uses if token_type == "service" else 0,
         renewable=login.renewable and token_type == "service", orphan=True,
-        display_name=(source + login.display_name).rstrip("-"), meta=login.metadata,
+        display_name=display_name, meta=login.metadata,
         path=original.path, token_type=token_type,
         no_default_policy=login.no_default_policy, bound_cidrs=list(login.bound_cidrs),
     )
@@ -71,6 +72,7 @@ async def issue_login_token(core: Core, routed: Request, original: Request,
         login, client_token=token, accessor=entry.accessor, policies=list(entry.policies),
         token_policies=list(entry.policies), lease_duration=ttl, renewable=entry.renewable,
         token_type=entry.token_type, orphan=True, num_uses=entry.num_uses,
+        display_name=display_name,
     )
     response.warnings.extend(warnings)
 
