@@ -27,6 +27,7 @@ from aiohttp import web
 from pyvault.core.core import Core
 from pyvault.core.ha import NodeEcho
 from pyvault.http.envelope import empty_response, error_response
+from pyvault.http.logical import FORWARDED_PEER, client_token
 from pyvault.version import VAULT_API_VERSION
 
 log = logging.getLogger("pyvault.http.forwarding")
@@ -35,7 +36,6 @@ AUTH_HEADER = "X-Pyvault-Cluster-Auth"
 FORWARDED_FOR = "X-Pyvault-Forwarded-For"
 NO_FORWARDING_HEADER = "X-Vault-No-Request-Forwarding"
 ECHO_ROUTE = "/pyvault/cluster/echo"
-PEER = "pyvault.forwarded_peer"
 KEY_PURPOSE = b"pyvault/cluster/forwarding/v1"
 MAX_SKEW = 60.0  # seconds a signed request stays valid (replay window)
 ECHO_INTERVAL = 2.0
@@ -146,10 +146,7 @@ class Forwarder:
         """sys/seal on a standby seals this node; the token is checked by the active
         node (which holds the token store) through sys/capabilities-self."""
         leader = await self._leader_or_none()
-        token = request.headers.get("X-Vault-Token", "")
-        if not token:
-            auth = request.headers.get("Authorization", "")
-            token = auth[7:] if auth.startswith("Bearer ") else ""
+        token = client_token(request)
         if leader is None:
             return error_response(500, [NO_LEADER])
         try:
@@ -221,7 +218,7 @@ class Forwarder:
         if not self._verified(header, request.method, request.path_qs, client):
             return False
         host, _, port = client.rpartition(":")
-        request[PEER] = (host, int(port) if port.isdigit() else 0)
+        request[FORWARDED_PEER] = (host, int(port) if port.isdigit() else 0)
         return True
 
     async def echo_handler(self, request: web.Request) -> web.StreamResponse:

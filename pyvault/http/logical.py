@@ -9,7 +9,6 @@ from aiohttp import web
 
 from pyvault.core.core import Core
 from pyvault.http.envelope import empty_response, envelope, error_response, json_response
-from pyvault.http.forwarding import PEER as FORWARDED_PEER
 from pyvault.http.jsonio import loads_body
 from pyvault.logical.errors import CodedError, InvalidRequest
 from pyvault.logical.operation import Operation
@@ -53,6 +52,10 @@ class HeadersWithoutToken(Mapping[str, str]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+
+# Set by the forwarding layer on a signed request from a standby: the real client.
+FORWARDED_PEER = "pyvault.forwarded_peer"
 
 
 def client_token(request: web.Request) -> str:

@@ -77,9 +77,14 @@ async def auto_init(core: Core, fields: dict[str, Any]) -> web.StreamResponse:
     return json_response(200, body)
 
 
-def _recovery_rekey(core: Core) -> Rekey | None:
-    """The recovery rekey, or None where the path does not exist (Shamir seal)."""
-    return core.rekey.recovery if core.ceremony.auto is not None else None
+def _recovery_rekey(request: web.Request, core: Core) -> Rekey | None:
+    """The recovery rekey, or None where the path does not exist (Shamir seal);
+    then the checks every recovery-rekey endpoint makes, in the reference's order."""
+    if core.ceremony.auto is None:
+        return None
+    _unauthed_allowed(request, "disable_unauthed_rekey_endpoints")
+    _unsealed(core)
+    return core.rekey.recovery
 
 
 def _no_such_path() -> web.Response:
@@ -89,11 +94,9 @@ def _no_such_path() -> web.Response:
 async def recovery_init_handler(
     request: web.Request, core: Core, body: bytes
 ) -> web.StreamResponse:
-    rekey = _recovery_rekey(core)
+    rekey = _recovery_rekey(request, core)
     if rekey is None:
         return _no_such_path()
-    _unauthed_allowed(request, "disable_unauthed_rekey_endpoints")
-    _unsealed(core)
     if (refused := _raw_methods(request, _READ_WRITE)) is not None:
         return refused
     if request.method == "GET":
@@ -115,11 +118,9 @@ async def recovery_init_handler(
 async def recovery_update_handler(
     request: web.Request, core: Core, body: bytes
 ) -> web.StreamResponse:
-    rekey = _recovery_rekey(core)
+    rekey = _recovery_rekey(request, core)
     if rekey is None:
         return _no_such_path()
-    _unauthed_allowed(request, "disable_unauthed_rekey_endpoints")
-    _unsealed(core)
     fields = decode_struct(loads_body(body), "http.RekeyUpdateRequest", _KEY_FIELDS)
     key = decode_share(fields["key"])
     return json_response(200, await rekey.update(key, fields["nonce"]))
@@ -128,11 +129,9 @@ async def recovery_update_handler(
 async def recovery_verify_handler(
     request: web.Request, core: Core, body: bytes
 ) -> web.StreamResponse:
-    rekey = _recovery_rekey(core)
+    rekey = _recovery_rekey(request, core)
     if rekey is None:
         return _no_such_path()
-    _unauthed_allowed(request, "disable_unauthed_rekey_endpoints")
-    _unsealed(core)
     if (refused := _raw_methods(request, _READ_WRITE)) is not None:
         return refused
     if request.method == "GET":

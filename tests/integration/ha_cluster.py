@@ -7,6 +7,7 @@ import asyncio
 import os
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,6 +32,11 @@ def postgres_or_skip() -> None:
 
 def drop_tables(*tables: str) -> None:
     asyncio.run(drop_pg_tables(*tables))
+
+
+def bao() -> str:
+    """The reference's CLI/server: on PATH, or next to this Python (the venv)."""
+    return shutil.which("bao") or str(Path(sys.executable).parent / "bao")
 
 
 @dataclass
@@ -65,8 +71,7 @@ class Node:
         config = self.workdir / "node.hcl"
         config.write_text(self.config_text())
         if self.reference:
-            bao = shutil.which("bao") or str(Path(os.sys.executable).parent / "bao")
-            command = [bao, "server", f"-config={config}"]
+            command = [bao(), "server", f"-config={config}"]
             env = dict(os.environ)
             with (self.workdir / "server.log").open("ab") as log:
                 self.proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,

@@ -10,10 +10,8 @@ writes after a take-over.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -26,6 +24,7 @@ import pytest
 
 from tests.integration.ha_cluster import (
     Cluster,
+    bao,
     drop_tables,
     make_cluster,
     pg_tables,
@@ -36,10 +35,6 @@ from tests.integration.server import HTTPResult
 __all__ = ["pg_tables"]  # the fixture
 
 pytestmark = pytest.mark.timeout(240)
-
-
-def bao() -> str:
-    return shutil.which("bao") or str(Path(sys.executable).parent / "bao")
 
 
 def bao_status(addr: str) -> dict[str, str]:
