@@ -76,10 +76,10 @@ def free_port() -> int:
     raise RuntimeError("no free pair of loopback ports")
 
 
-def server_config(port: int) -> str:
+def server_config(port: int, storage: str = 'storage "inmem" {}\n') -> str:
     """The HCL both servers are started with in non-dev mode."""
     return (
-        'storage "inmem" {}\n'
+        storage +
         'listener "tcp" {\n'
         f'  address = "127.0.0.1:{port}"\n'
         "  tls_disable = true\n"
@@ -111,6 +111,7 @@ class ServerProcess:
     token: str | None = None
     init: dict[str, Any] | None = None  # the sys/init answer, once `initialize()` ran
     extra_hcl: str = ""  # appended to the non-dev config (e.g. audit switches)
+    durable: bool = False  # storage that outlives a restart: raft (reference), sqlite (pyvault)
     _proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     _term_sent_at: float | None = field(default=None, repr=False)
 
@@ -139,8 +140,18 @@ class ServerProcess:
             listen = f"-dev-listen-address=127.0.0.1:{self.port}"
             return [*head, "-dev", "-dev-root-token-id=root", listen]
         cfg = self.workdir / "cfg.hcl"
-        cfg.write_text(server_config(self.port) + self.extra_hcl)
+        cfg.write_text(server_config(self.port, self._storage()) + self.extra_hcl)
         return [*head, f"-config={cfg}"]
+
+    def _storage(self) -> str:
+        if not self.durable:
+            return 'storage "inmem" {}\n'
+        data = self.workdir / "data"
+        data.mkdir(exist_ok=True)
+        if self.kind == "pyvault":
+            return f'storage "sqlite" {{\n  path = "{data / "vault.db"}"\n}}\n'
+        return (f'storage "raft" {{\n  path = "{data}"\n  node_id = "n1"\n}}\n'
+                f'cluster_addr = "http://127.0.0.1:{self.port + 1}"\n')
 
     def start(self, timeout: float = START_TIMEOUT) -> None:
         env = clean_env(self.workdir / "server-home")

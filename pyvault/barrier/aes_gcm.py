@@ -82,11 +82,19 @@ class AESGCMBarrier:
         self._keyring = rotated
         return rotated.active
 
-    async def replace_root_key(self, root_key: bytes) -> None:
+    async def replace_root_key(
+        self, root_key: bytes, alongside: Sequence[TxnOp] = ()
+    ) -> None:
         """Re-encrypt the keyring under a new root key (sys/rotate/root); the data
-        keys, and so every stored entry, stay as they are."""
+        keys, and so every stored entry, stay as they are. ``alongside`` are raw
+        storage writes that must land in the same transaction (a seal migration
+        stores the newly wrapped root key with the keyring it opens)."""
         rewrapped = self._require_keyring().with_root_key(root_key)
-        await self._persist_keyring(rewrapped)
+        if alongside:
+            blob = self._encrypt(KEYRING_PATH, rewrapped.serialize(), _ROOT_TERM, root_key)
+            await self._physical.transaction([("put", KEYRING_PATH, blob), *alongside])
+        else:
+            await self._persist_keyring(rewrapped)
         self._keyring = rewrapped
 
     def active_term(self) -> TermKey:

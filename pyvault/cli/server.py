@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from pyvault.config import ConfigError, ListenerConfig, ServerConfig, StorageConfig, load_config
 from pyvault.core.core import Core, CoreConfig
+from pyvault.core.seal_migration import SealMigrationError
 from pyvault.http.listeners import Listeners
 from pyvault.metrics.registry import Metrics
 from pyvault.metrics.serverlog import configure as configure_logging
@@ -22,7 +23,7 @@ from pyvault.metrics.timed_physical import TimedPhysical
 from pyvault.physical import create_backend
 from pyvault.physical.errors import PhysicalError
 from pyvault.physical.protocol import HABackend
-from pyvault.seal.factory import build_seal
+from pyvault.seal.factory import SealSetup, build_seals
 from pyvault.seal.protocol import AutoSeal, SealConfigError, SealError
 from pyvault.util.clock import SystemClock
 
@@ -84,6 +85,8 @@ async def _run(config: ServerConfig, dev: bool, dev_root_token_id: str) -> int:
     physical = TimedPhysical(backend, metrics, SystemClock())
     ha_backend = backend if isinstance(backend, HABackend) and backend.ha_enabled else None
     api_addr, cluster_addr = advertised_addresses(config)
+    seals = SealSetup() if dev else _seals(config)
+    seal = seals.seal
     core = Core(
         physical,
         CoreConfig(
@@ -100,9 +103,14 @@ async def _run(config: ServerConfig, dev: bool, dev_root_token_id: str) -> int:
         ),
         metrics=metrics,
         ha_backend=ha_backend,
-        seal=(seal := None if dev else _auto_seal(config)),
+        seal=seals.seal,
+        unwrap_seal=seals.unwrap,
     )
-    await core.open()
+    try:
+        await core.open()
+    except SealMigrationError as exc:
+        await core.close()  # storage's worker thread would keep the process alive
+        raise ConfigError(f"Error initializing core: {exc}") from None
     listeners = Listeners(core, config.listeners)
     retrying: asyncio.Task[None] | None = None
     try:
@@ -139,18 +147,19 @@ async def _run(config: ServerConfig, dev: bool, dev_root_token_id: str) -> int:
                 await retrying
         await listeners.stop()
         await core.close()
-        if seal is not None:
-            await seal.close()
+        for each in seals.seals():
+            await each.close()
         _remove_pid(config.pid_file)
     return 0
 
 
-def _auto_seal(config: ServerConfig) -> AutoSeal | None:
-    """The configured auto-unseal seal (None: Shamir, the operators unseal)."""
+def _seals(config: ServerConfig) -> SealSetup:
+    """The configured auto-unseal seal (None: Shamir, the operators unseal) and a
+    disabled one to migrate away from."""
     from pyvault.http.transit_client import connect
 
     try:
-        return build_seal(config.seals, transit_client=connect)
+        return build_seals(config.seals, transit_client=connect)
     except (SealConfigError, SealError) as exc:
         raise ConfigError(f"error loading configuration: seal: {exc}") from None
 

@@ -1,5 +1,7 @@
 """Initialise, unseal and seal: the operator ceremony over the Shamir seal, or over
-an auto seal (pyvault.seal), where the operators hold recovery keys instead."""
+an auto seal (pyvault.seal), where the operators hold recovery keys instead — and
+the ``-migrate`` unseal that moves the keys from one seal to another
+(core/seal_migration.py)."""
 
 from __future__ import annotations
 
@@ -11,11 +13,17 @@ from dataclasses import dataclass, field
 from pyvault.barrier.aes_gcm import AESGCMBarrier, InvalidRootKey
 from pyvault.core.recovery import AutoSealKeys, WrongRecoveryKey, seal_failure
 from pyvault.core.seal_config import SEAL_CONFIG_PATH, SealConfig
+from pyvault.core.seal_migration import (
+    MIGRATE_REQUIRED,
+    NO_MIGRATION,
+    SealMigration,
+    plan_migration,
+)
 from pyvault.core.shamir_seal import ShamirSeal, WrongUnsealKey
 from pyvault.crypto import aead
 from pyvault.crypto.random import RandomSource, compare
 from pyvault.crypto.shamir import ShamirError
-from pyvault.logical.errors import InvalidRequest
+from pyvault.logical.errors import InvalidRequest, VaultError
 from pyvault.physical.protocol import PhysicalBackend
 from pyvault.seal.protocol import AutoSeal, SealError
 from pyvault.util.ids import new_uuid
@@ -68,7 +76,7 @@ class Ceremony:
 
     def __init__(
         self, physical: PhysicalBackend, barrier: AESGCMBarrier, random: RandomSource,
-        auto_seal: AutoSeal | None = None,
+        auto_seal: AutoSeal | None = None, unwrap_seal: AutoSeal | None = None,
     ) -> None:
         self._physical = physical
         self._barrier = barrier
@@ -76,6 +84,9 @@ class Ceremony:
         self._seal = ShamirSeal(physical, random)
         # An auto seal wraps the root key; the operators then hold recovery keys.
         self.auto = AutoSealKeys(physical, auto_seal) if auto_seal is not None else None
+        # A seal block marked disabled: the seal a migration moves the keys away from.
+        self._unwrap = AutoSealKeys(physical, unwrap_seal) if unwrap_seal is not None else None
+        self.migration: SealMigration | None = None
         self._progress = UnsealProgress()
         self._config: SealConfig | None = None
         # The current unseal key, kept only while unsealed (Vault keeps it inside the
@@ -94,21 +105,48 @@ class Ceremony:
     def seal_type(self) -> str:
         return self.auto.seal.seal_type if self.auto is not None else "shamir"
 
+    async def prepare(self) -> None:
+        """At start, storage open: do the configured seals mean a seal migration?
+        Raises SealMigrationError for seals that cannot open this storage."""
+        self.migration = await plan_migration(self._physical, self.auto, self._unwrap)
+
+    async def migration_pending(self) -> bool:
+        """A migration is configured and not yet done (seal-status ``migration``);
+        a seal that cannot answer counts as pending, as in Vault."""
+        if self.migration is None:
+            return False
+        try:
+            return not await self.migration.done()
+        except VaultError:
+            return True
+
+    def check_migrate_flag(self, migrate: bool) -> None:
+        """Vault's first checks of an unseal: ``migrate`` needs a configured
+        migration (Vault answers 500 here; a caller's mistake is a 400 for us)."""
+        if migrate and self.migration is None:
+            raise InvalidRequest(NO_MIGRATION)
+
     async def operator_config(self) -> SealConfig | None:
         """The configuration of the shares the operators hold: recovery keys under an
-        auto seal, unseal keys otherwise."""
+        auto seal, unseal keys otherwise — until a pending migration is done, those
+        of the old seal."""
+        if self.migration is not None and await self.migration_pending():
+            return await self.migration.operator_config()
         if self.auto is not None:
             return await self.auto.config()
         return await self.seal_config()
 
     async def check_seal_type(self) -> None:
-        """Storage sealed by one kind of seal does not open with another (that would
-        be Vault's seal migration, which pyvault does not do)."""
+        """Storage sealed by one kind of seal does not open with another, unless the
+        configuration makes it a seal migration (checked at start by ``prepare``)."""
+        if self.migration is not None:
+            return
         config = await self.seal_config()
         if config is not None and config.type != self.seal_type:
+            to = "Shamir" if self.auto is None else f'"{self.seal_type}"'
             raise InvalidRequest(
-                f"the stored seal type {config.type} does not match the configured "
-                f"seal type {self.seal_type}; seal migration is not supported"
+                f'cannot seal migrate from "{config.type}" to {to}, no disabled seal in '
+                "configuration"
             )
 
     @property
@@ -118,6 +156,8 @@ class Ceremony:
     def reset_progress(self) -> None:
         self._progress = UnsealProgress()
         self._unseal_key = None
+        if self.migration is not None:
+            self.migration.key = None
 
     async def initialize(
         self, config: SealConfig, recovery: SealConfig | None = None
@@ -155,9 +195,12 @@ class Ceremony:
         return InitResult(shares=[], root_key=root_key, recovery_shares=shares)
 
     async def auto_root_key(self) -> bytes:
-        """The root key, unwrapped by the auto seal (SealError if it cannot)."""
+        """The root key, unwrapped by the auto seal (SealError if it cannot). Never
+        while a migration is pending: then the operators unseal with -migrate."""
         assert self.auto is not None
         await self.check_seal_type()
+        if await self.migration_pending():
+            raise SealError("cannot auto-unseal during seal migration")
         return await self.auto.root_key()
 
     async def prove(self, key: bytes) -> None:
@@ -169,11 +212,16 @@ class Ceremony:
         else:
             await self._seal.open_root_key(key)
 
-    async def submit(self, key: bytes) -> bytes | None:
-        """Add one share; returns the root key once the threshold opens the seal."""
+    async def submit(self, key: bytes, migrate: bool = False) -> bytes | None:
+        """Add one share; returns the root key once the threshold opens the seal.
+        With ``migrate`` the shares are those of the old seal, and the key they
+        combine to is kept for ``migrate_keys``."""
         if await self.seal_config() is None:
             raise InvalidRequest("Vault is not initialized")
         await self.check_seal_type()
+        pending = self.migration is not None and not await self.migration.done()
+        if pending and not migrate:
+            raise InvalidRequest(MIGRATE_REQUIRED)
         config = await self.operator_config()
         if config is None:
             raise InvalidRequest("Vault is not initialized")
@@ -193,6 +241,8 @@ class Ceremony:
             raise InvalidRequest(
                 f"invalid key: failed to compute combined key: {exc}"
             ) from None
+        if pending:
+            return await self._migration_unseal(unseal_key)
         if self.auto is not None:
             return await self._recovery_unseal(unseal_key)
         try:
@@ -201,6 +251,45 @@ class Ceremony:
             raise InvalidRequest(WRONG_KEY_MESSAGE) from None
         self._unseal_key = unseal_key
         return root_key
+
+    async def _migration_unseal(self, key: bytes) -> bytes:
+        """The shares opened the old seal: keep their key until the keys move."""
+        assert self.migration is not None
+        try:
+            root_key = await self.migration.old_root_key(key, self._seal)
+        except WrongRecoveryKey:
+            raise InvalidRequest(
+                "invalid key: failed to verify recovery key: recovery key does not match "
+                "submitted values"
+            ) from None
+        except WrongUnsealKey:
+            raise InvalidRequest(WRONG_KEY_MESSAGE) from None
+        self.migration.key = key
+        return root_key
+
+    async def migrate_keys(self) -> None:
+        """After a -migrate unseal opened the barrier: hand the keys to the new seal
+        (one transaction, with the keyring when the root key changes). A node that
+        finds the migration already done (by another HA node) just goes on."""
+        migration = self.migration
+        if migration is None or migration.key is None:
+            return
+        if await migration.done():
+            self._adopt_migrated(migration)
+            return
+        old_root = self._barrier.root_key()
+        ops, root_key = await migration.ops(old_root, self._random)
+        if compare(root_key, old_root):
+            await self._physical.transaction(ops)
+        else:
+            await self._barrier.replace_root_key(root_key, alongside=ops)
+        self._adopt_migrated(migration)
+
+    def _adopt_migrated(self, migration: SealMigration) -> None:
+        """The new seal is in charge: under Shamir the old recovery key now unseals."""
+        self._unseal_key = migration.key if self.auto is None else None
+        self._config = None
+        migration.finish()
 
     async def _recovery_unseal(self, recovery_key: bytes) -> bytes:
         """After sys/seal an auto-sealed vault opens with a quorum of recovery key
@@ -256,6 +345,15 @@ class Ceremony:
         """A standby taking over: the old active node may have rotated the keyring,
         the root key or the seal config, so all three are read again."""
         self._config = None
+        if self.migration is not None and self.migration.key is not None:
+            # Unsealed with -migrate while standing by: the old seal opens, then
+            # the keys move now that this node holds the lock (Vault's order).
+            if not await self.migration.done():
+                await self.open_barrier(
+                    await self.migration.old_root_key(self.migration.key, self._seal))
+                await self.migrate_keys()
+                return
+            self._adopt_migrated(self.migration)
         if self.auto is not None:
             self.auto.forget()
             try:

@@ -95,6 +95,7 @@ class SealStatus:
     cluster_id: str = ""
     type: str = "shamir"
     recovery_seal: bool = False  # an auto seal: t and n count recovery key shares
+    migration: bool = False  # a seal migration is configured and not yet done
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +116,7 @@ class Core:
         metrics: Metrics | None = None,
         ha_backend: HABackend | None = None,
         seal: AutoSeal | None = None,
+        unwrap_seal: AutoSeal | None = None,
     ) -> None:
         self.config = config or CoreConfig()
         self.physical = physical
@@ -129,7 +131,7 @@ class Core:
         self.metrics = metrics or Metrics()
         self.state = CoreState(self)  # in-flight count and the scrape-time gauges
         self.metrics.watch_state(self.state.read)
-        self.ceremony = Ceremony(physical, self.barrier, self.random, seal)
+        self.ceremony = Ceremony(physical, self.barrier, self.random, seal, unwrap_seal)
         self.tokens = TokenStore(StorageView(self.barrier, "sys/token/"), self.random, self.clock)
         # Under an auto seal, sys/rekey/* makes a new root key (sys/rotate/root's way).
         self.rekey = Rekey(self.ceremony, self.barrier, self.random, self.clock,
@@ -171,7 +173,10 @@ class Core:
     # ---- lifecycle -------------------------------------------------------------
 
     async def open(self) -> None:
+        """Open storage and check the configured seals can open it (SealMigrationError
+        if not); a seal block marked disabled may mean a pending seal migration."""
         await self.physical.open()
+        await self.ceremony.prepare()
 
     async def close(self) -> None:
         if self.ha is not None:
@@ -204,6 +209,7 @@ class Core:
             cluster_id=self.cluster_id if not self._sealed else "",
             type=self.ceremony.seal_type,
             recovery_seal=self.ceremony.auto is not None,
+            migration=await self.ceremony.migration_pending(),
         )
 
     async def initialize(
@@ -235,7 +241,9 @@ class Core:
             return InitResponse(keys=result.shares, root_token=token,
                                 recovery_keys=result.recovery_shares)
 
-    async def unseal(self, key: str | None, reset: bool = False) -> SealStatus:
+    async def unseal(
+        self, key: str | None, reset: bool = False, migrate: bool = False
+    ) -> SealStatus:
         """One step of sys/unseal; progress lives only in memory. Checks run in
         Vault's order, so each bad input gets the error Vault gives it."""
         if reset:
@@ -249,15 +257,29 @@ class Core:
             )
         share = decode_key(key)
         async with self.ceremony.lock:
+            self.ceremony.check_migrate_flag(migrate)
             if not await self.initialized():
                 raise InvalidRequest("Vault is not initialized")
             if self._sealed:
                 check_key_length(share)
-                root_key = await self.ceremony.submit(share)
+                root_key = await self.ceremony.submit(share, migrate=migrate)
                 if root_key is not None:
                     await self.ceremony.open_barrier(root_key)
+                    if self.ha is None:  # with HA the node migrates once it is active
+                        await self._migrate_or_reseal()
                     await self._after_unseal()
         return await self.seal_status()
+
+    async def _migrate_or_reseal(self) -> None:
+        """A -migrate unseal: move the keys to the new seal; if that fails (the new
+        seal unreachable), the vault stays sealed under the old one, as Vault's."""
+        try:
+            await self.ceremony.migrate_keys()
+        except BaseException:
+            self.barrier.seal()
+            self.ceremony.reset_progress()
+            log.error("core: seal migration failed; the vault stays sealed")
+            raise
 
     async def auto_unseal(self) -> bool:
         """An auto seal opens the vault with no operator (at start). If the seal cannot
@@ -268,6 +290,9 @@ class Core:
         async with self.ceremony.lock:
             if not self._sealed or not await self.initialized():
                 return not self._sealed
+            if await self.ceremony.migration_pending():
+                log.debug("core: seal migration pending; waiting for a -migrate unseal")
+                return False
             try:
                 root_key = await self.ceremony.auto_root_key()
                 await self.ceremony.open_barrier(root_key)

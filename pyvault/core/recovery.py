@@ -39,8 +39,12 @@ class AutoSealKeys:
         self.seal = seal
         self._config: SealConfig | None = None
 
+    async def wrapped(self, path: str, plaintext: bytes) -> bytes:
+        """``plaintext`` as stored at ``path`` (bound to it: moved, it does not unwrap)."""
+        return await self.seal.wrap(plaintext, path.encode())
+
     async def _put(self, path: str, plaintext: bytes) -> None:
-        await self._physical.put(path, await self.seal.wrap(plaintext, path.encode()))
+        await self._physical.put(path, await self.wrapped(path, plaintext))
 
     async def _get(self, path: str) -> bytes | None:
         blob = await self._physical.get(path)

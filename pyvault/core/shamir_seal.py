@@ -36,9 +36,14 @@ class ShamirSeal:
             return shares[0]
         return shamir.combine(shares)
 
+    @staticmethod
+    def wrap_root_key(unseal_key: bytes, root_key: bytes, random: RandomSource) -> bytes:
+        """The stored form of ``root_key`` under ``unseal_key`` (at ROOT_KEY_PATH)."""
+        return aead.seal(unseal_key, root_key, ROOT_KEY_PATH.encode(), random)
+
     async def store_root_key(self, unseal_key: bytes, root_key: bytes) -> None:
-        blob = aead.seal(unseal_key, root_key, ROOT_KEY_PATH.encode(), self._random)
-        await self._physical.put(ROOT_KEY_PATH, blob)
+        await self._physical.put(ROOT_KEY_PATH,
+                                 self.wrap_root_key(unseal_key, root_key, self._random))
 
     async def open_root_key(self, unseal_key: bytes) -> bytes:
         blob = await self._physical.get(ROOT_KEY_PATH)

@@ -49,7 +49,7 @@ def seal_status_view(core: Core, status: SealStatus) -> dict[str, Any]:
         **({"recovery_seal_type": "shamir"} if status.recovery_seal else {}),
         "version": VAULT_API_VERSION,
         "build_date": build_date(),
-        "migration": False,
+        "migration": status.migration,
     }
     if not status.sealed:
         view["cluster_name"] = status.cluster_name
@@ -98,7 +98,7 @@ async def unseal_handler(request: web.Request, core: Core, body: bytes) -> web.S
     fields = decode_struct(
         loads_body(body), "http.UnsealRequest", {"key": str, "reset": bool, "migrate": bool}
     )
-    status = await core.unseal(fields["key"], reset=fields["reset"])
+    status = await core.unseal(fields["key"], reset=fields["reset"], migrate=fields["migrate"])
     return json_response(200, seal_status_view(core, status))
 
 

@@ -180,15 +180,21 @@ async def test_no_recovery_keys_at_all(token: SoftHSMToken) -> None:
 
 
 async def test_storage_of_a_shamir_vault_is_not_opened_by_a_seal(token: SoftHSMToken) -> None:
+    """The HSM does not open a Shamir vault by itself: that is a pending seal
+    migration, which only the operators' -migrate unseal performs."""
     physical = InmemBackend()
     shamir = Core(physical, clock=FakeClock())
     await shamir.open()
-    await shamir.initialize(1, 1)
+    result = await shamir.initialize(1, 1)
     await shamir.close()
     core = await started(physical, token)
-    assert core.sealed
-    with pytest.raises(InvalidRequest, match="seal migration is not supported"):
-        await core.unseal("00" * 32)
+    assert core.sealed and (await core.seal_status()).migration
+    with pytest.raises(InvalidRequest, match="seal migration is pending"):
+        await core.unseal(result.keys[0].hex())
+    await core.unseal(result.keys[0].hex(), migrate=True)
+    assert not core.sealed and not (await core.seal_status()).migration
+    await core.close()
+    assert not (await started(physical, token)).sealed
 
 
 async def test_a_second_node_reopens_after_the_root_key_changed(token: SoftHSMToken) -> None:

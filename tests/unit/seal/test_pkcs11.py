@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pyvault.seal.factory import build_seal
+from pyvault.seal.factory import build_seal, build_seals
 from pyvault.seal.pkcs11 import CKM_AES_GCM, PKCS11Options, PKCS11Seal, parse_mechanism
 from pyvault.seal.protocol import SealConfigError, SealError
 from tests.softhsm import SoftHSMToken, new_token
@@ -117,8 +117,16 @@ def test_factory_picks_the_seal() -> None:
     seal = build_seal([_Block("pkcs11", {"lib": "/x.so", "slot": "0", "pin": "1",
                                           "key_label": "k"})])
     assert seal is not None and seal.seal_type == "pkcs11"
-    with pytest.raises(SealConfigError, match="migration"):
+    with pytest.raises(SealConfigError, match="Shamir seals cannot be set disabled"):
         build_seal([_Block("pkcs11", {}), _Block("shamir", {}, disabled=True)])
+    with pytest.raises(SealConfigError, match="more than one enabled seal"):
+        build_seal([_Block("pkcs11", {}), _Block("transit", {})])
+    pkcs11 = {"lib": "/x.so", "slot": "0", "pin": "1", "key_label": "k"}
+    with pytest.raises(SealConfigError, match='more than one seal block with disabled'):
+        build_seals([_Block("pkcs11", pkcs11, True), _Block("pkcs11", pkcs11, True)])
+    setup = build_seals([_Block("pkcs11", pkcs11, disabled=True)])
+    assert setup.seal is None and setup.unwrap is not None  # auto → Shamir
+    assert setup.unwrap.seal_type == "pkcs11" and setup.seals() == [setup.unwrap]
     with pytest.raises(SealConfigError, match="HTTP client"):
         build_seal([_Block("transit", {"address": "http://x", "token": "t",
                                        "key_name": "k"})])
