@@ -234,7 +234,7 @@ class Core:
                 self.tokens.unload()
                 self.barrier.seal()
             self._initialized = True
-            log.info("core: vault initialized with %d shares, threshold %d", shares, threshold)
+            log.info("vault initialized with %d shares, threshold %d", shares, threshold)
             if self.ceremony.auto is not None:
                 await self.ceremony.open_barrier(result.root_key)
                 await self._after_unseal()
@@ -278,7 +278,7 @@ class Core:
         except BaseException:
             self.barrier.seal()
             self.ceremony.reset_progress()
-            log.error("core: seal migration failed; the vault stays sealed")
+            log.error("seal migration failed; the vault stays sealed")
             raise
 
     async def auto_unseal(self) -> bool:
@@ -291,16 +291,16 @@ class Core:
             if not self._sealed or not await self.initialized():
                 return not self._sealed
             if await self.ceremony.migration_pending():
-                log.debug("core: seal migration pending; waiting for a -migrate unseal")
+                log.debug("seal migration pending; waiting for a -migrate unseal")
                 return False
             try:
                 root_key = await self.ceremony.auto_root_key()
                 await self.ceremony.open_barrier(root_key)
             except (SealError, VaultError) as exc:
-                log.error("core: auto-unseal failed; the vault stays sealed: %s", exc)
+                log.error("auto-unseal failed; the vault stays sealed: %s", exc)
                 return False
             await self._after_unseal()
-            log.info("core: unsealed by the %s seal", self.ceremony.seal_type)
+            log.info("unsealed by the %s seal", self.ceremony.seal_type)
             return True
 
     async def seal(self) -> None:
@@ -310,7 +310,7 @@ class Core:
             if self.ha is not None:
                 await self.ha.stop()
             await self._teardown()
-            log.info("core: vault is sealed")
+            log.info("vault is sealed")
 
     @property
     def standby(self) -> bool:
@@ -326,7 +326,7 @@ class Core:
         await self._load_cluster_info()
         self._sealed = False
         self.ha.start()
-        log.info("core: vault is unsealed; entering standby")
+        log.info("vault is unsealed; entering standby")
 
     async def _become_active(self) -> None:
         """Won the lock: everything is re-read from storage — the old active node may
@@ -336,7 +336,7 @@ class Core:
         except VaultError:
             # A rekey on the old active node changed the unseal key: this node's
             # copy no longer opens the root key, so the operators must unseal it.
-            log.error("core: the unseal key changed while standing by; sealing this node")
+            log.error("the unseal key changed while standing by; sealing this node")
             self._pending_seal = asyncio.create_task(self.seal())
             raise
         await self._setup()
@@ -371,7 +371,7 @@ class Core:
             gc.collect()
             gc.freeze()
         self._sealed = False
-        log.info("core: vault is unsealed")
+        log.info("vault is unsealed")
 
     async def _teardown(self) -> None:
         await self._teardown_active()

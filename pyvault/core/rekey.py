@@ -262,7 +262,7 @@ class Rekey:
             raise InvalidRequest("rekeying the barrier key is not available")
         await self._rotate_root()
         self._attempt = None
-        log.info("core: barrier rekey with recovery keys complete: new root key")
+        log.info("barrier rekey with recovery keys complete: new root key")
         return {
             "nonce": attempt.progress.nonce, "complete": True, "keys": [],
             "keys_base64": [], "pgp_fingerprints": None, "backup": False,
@@ -282,7 +282,7 @@ class Rekey:
         if attempt.backup is not None:
             await self._barrier.put(self._backup_path, json.dumps(attempt.backup).encode())
         self._attempt = None
-        log.info("core: %s rekey complete: %d key shares, threshold %d", self._what,
+        log.info("%s rekey complete: %d key shares, threshold %d", self._what,
                  config.secret_shares, config.secret_threshold)
 
     async def read_backup(self) -> dict[str, Any]:

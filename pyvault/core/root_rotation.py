@@ -83,7 +83,7 @@ class RootRotation:
             await self._ceremony.store_root_keys(new, old)
             await self._barrier.replace_root_key(new)
             await self._ceremony.store_root_keys(new)
-        log.info("core: root key rotated")
+        log.info("root key rotated")
 
     async def read_config(self) -> RotationConfig:
         raw = await self._barrier.get(CONFIG_PATH)
@@ -128,7 +128,7 @@ class RootRotation:
         if not (worn or old):
             return False
         term = await self._barrier.rotate()
-        log.info("core: barrier key rotated automatically to term %d", term.term)
+        log.info("barrier key rotated automatically to term %d", term.term)
         return True
 
     def start(self) -> None:
@@ -146,7 +146,7 @@ class RootRotation:
             try:
                 await self.persist_encryptions()
             except Exception:
-                log.warning("core: could not persist the barrier encryption count")
+                log.warning("could not persist the barrier encryption count")
 
     async def _loop(self) -> None:
         # Real time on purpose: a fake clock's sleep returns at once and would spin
@@ -156,4 +156,4 @@ class RootRotation:
             try:
                 await self.check()
             except Exception:  # a failed check must not end the loop; the next one retries
-                log.exception("core: automatic key rotation check failed")
+                log.exception("automatic key rotation check failed")

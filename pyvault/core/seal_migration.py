@@ -151,7 +151,7 @@ class SealMigration:
         self.key = None
         if self.new is not None:
             self.new.forget()
-        log.info("core: seal migration from %s to %s complete", self.old_type, self.new_type)
+        log.info("seal migration from %s to %s complete", self.old_type, self.new_type)
 
 
 async def plan_migration(
@@ -187,7 +187,7 @@ async def plan_migration(
     migration = SealMigration(physical, old=unwrap, new=new)
     if not await _quietly_done(migration):
         log.warning(
-            "core: entering seal migration mode from %s to %s; the vault will not "
+            "entering seal migration mode from %s to %s; the vault will not "
             "unseal itself: unseal with -migrate", migration.old_type, migration.new_type,
         )
     return migration

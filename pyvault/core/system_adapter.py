@@ -110,9 +110,9 @@ class CoreSystem:
     async def step_down(self) -> None:
         """Give up the HA lock; without HA storage there is none (Vault answers 204)."""
         if self._core.ha is None:
-            log.info("core: step-down requested; this node has no HA lock to release")
+            log.info("step-down requested; this node has no HA lock to release")
             return
-        log.info("core: step-down requested")
+        log.info("step-down requested")
         self._core.ha.request_step_down()
 
     def ha_nodes(self) -> list[HANode]:
@@ -129,7 +129,7 @@ class CoreSystem:
 
     async def rotate_barrier(self) -> KeyStatus:
         term = await self._core.barrier.rotate()
-        log.info("core: barrier key rotated to term %d", term.term)
+        log.info("barrier key rotated to term %d", term.term)
         return KeyStatus(term.term, term.install_time, 0)
 
     def key_status(self) -> KeyStatus:
