@@ -11,25 +11,32 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cache
 from typing import Any
-
-from hcl.parser import HclParser
 
 __all__ = ["Item", "parse_items"]
 
 Item = tuple[str, object]
 
 
-class _TopLevelItemsParser(HclParser):  # type: ignore[misc]  # pyhcl ships no type hints
-    """pyhcl's parser whose top rule returns the raw item list instead of a dict."""
+@cache
+def _items_parser_class() -> type[Any]:
+    """pyhcl (and its ply) are imported on the first HCL text parsed, so a dev
+    server started without a config file never loads them (~0.5 MiB of RSS)."""
+    from hcl.parser import HclParser
 
-    def p_top(self, p: Any) -> None:
-        """
-        top : empty
-            | objectlist
-        """
-        # The docstring above is the grammar rule (ply reads it); it must match pyhcl's.
-        p[0] = list(p[1])
+    class _TopLevelItemsParser(HclParser):  # type: ignore[misc]  # pyhcl ships no type hints
+        """pyhcl's parser whose top rule returns the raw item list instead of a dict."""
+
+        def p_top(self, p: Any) -> None:
+            """
+            top : empty
+                | objectlist
+            """
+            # The docstring above is the grammar rule (ply reads it); it must match pyhcl's.
+            p[0] = list(p[1])
+
+    return _TopLevelItemsParser
 
 
 class _JSONObject(list[Item]):
@@ -46,7 +53,7 @@ def parse_items(text: str, *, json_syntax: bool) -> list[Item]:
     if not text.strip():
         return []
     try:
-        items: list[Item] = _TopLevelItemsParser().parse(text)
+        items: list[Item] = _items_parser_class()().parse(text)
     except ValueError as exc:
         raise ValueError(_fix_position(str(exc), text)) from None
     return [(str(key), value) for key, value in items]

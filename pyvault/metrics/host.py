@@ -7,7 +7,6 @@ process list, so nothing secret can leak through this endpoint.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import platform
 import socket
@@ -97,6 +96,8 @@ def _cpu_times() -> list[dict[str, Any]]:
 def _fstype(path: str) -> str:
     """The file system's name as gopsutil gives it (from statfs's magic number);
     the /proc/mounts type when the magic is not a known one."""
+    import ctypes  # only for sys/host-info: most servers never need its ~170 KiB
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         buf = ctypes.create_string_buffer(256)  # struct statfs is 120 bytes on x86_64

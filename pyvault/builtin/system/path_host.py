@@ -15,7 +15,6 @@ from pyvault.framework.field_data import FieldData
 from pyvault.framework.path import Path, ops
 from pyvault.logical.request import Request
 from pyvault.logical.response import Response
-from pyvault.metrics.host import collect
 from pyvault.metrics.state import InFlightRequest
 from pyvault.util.clock import Clock
 
@@ -36,7 +35,10 @@ class HostPaths:
         ]
 
     async def _host_info(self, request: Request, data: FieldData) -> Response:
-        # /proc reads are blocking file I/O: off the event loop.
+        # Imported on first use: the /proc readers (and ctypes) stay out of servers
+        # nobody asks for host-info. /proc reads are blocking file I/O: off the loop.
+        from pyvault.metrics.host import collect
+
         return Response(data=await asyncio.to_thread(collect, self._clock.now()))
 
     async def _in_flight_req(self, request: Request, data: FieldData) -> Response:
