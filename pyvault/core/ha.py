@@ -241,6 +241,10 @@ class HAManager:
         self._leader_cache = (now, leader)
         return leader
 
+    def forget_leader(self) -> None:
+        """The cached leader did not answer: read the lock afresh next time."""
+        self._leader_cache = None
+
     def record_echo(self, echo: NodeEcho) -> None:
         self.echoes[echo.api_addr] = echo
 

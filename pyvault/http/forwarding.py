@@ -39,6 +39,10 @@ ECHO_ROUTE = "/pyvault/cluster/echo"
 KEY_PURPOSE = b"pyvault/cluster/forwarding/v1"
 MAX_SKEW = 60.0  # seconds a signed request stays valid (replay window)
 ECHO_INTERVAL = 2.0
+# A leader that refuses connections has likely just died: how long a standby waits for
+# the lock to name the next one (a killed holder is replaced in about a second).
+LEADER_CHANGE_WAIT = 5.0
+LEADER_POLL = 0.1
 NO_LEADER = "node not active but active cluster node not found"
 
 # Answered by the standby itself; everything else goes to the active node.
@@ -106,13 +110,43 @@ class Forwarder:
         if (not self._core.config.request_forwarding
                 or request.headers.get(NO_FORWARDING_HEADER)):
             return redirect(leader, request)
-        try:
-            return await self.forward(request, body, leader)
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            # As Vault: when forwarding fails the client is sent to the active node.
-            log.warning("ha: forwarding to %s failed (%s); redirecting", leader,
-                        type(exc).__name__)
-            return redirect(leader, request)
+        deadline = time.monotonic() + LEADER_CHANGE_WAIT
+        while True:
+            try:
+                return await self.forward(request, body, leader)
+            except aiohttp.ClientConnectorError as exc:
+                # Nothing reached the leader, so the request may go elsewhere: the
+                # leader may have just died and another node (maybe this one) taken
+                # over; a stale address would only send the client to a dead node.
+                failure: Exception = exc
+                found = await self._new_leader(leader, deadline)
+                if found is None:  # this node is active now: serve it here
+                    return None
+                if found == leader:
+                    break
+                leader = found
+            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                failure = exc
+                break
+        # As Vault: when forwarding fails the client is sent to the active node.
+        log.warning("ha: forwarding to %s failed (%s); redirecting", leader,
+                    type(failure).__name__)
+        return redirect(leader, request)
+
+    async def _new_leader(self, failed: str, deadline: float) -> str | None:
+        """Wait (until ``deadline``) for the lock to name another active node;
+        ``failed`` again when none shows up, None when this node became active."""
+        assert self._core.ha is not None
+        while True:
+            if not self._core.standby:
+                return None
+            self._core.ha.forget_leader()
+            leader = await self._leader_or_none()
+            if leader is not None and leader != failed:
+                return leader
+            if time.monotonic() >= deadline:
+                return failed
+            await asyncio.sleep(LEADER_POLL)
 
     async def _leader_or_none(self) -> str | None:
         assert self._core.ha is not None
