@@ -9,7 +9,7 @@ from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 
 import pytest
-from harness import Reaper, ServerProcess, selected_kinds
+from harness import KINDS, TRANSIT_KEY, Reaper, ServerProcess, selected_kinds
 
 KIND_PARAMS = selected_kinds()
 
@@ -88,3 +88,21 @@ def sealed_server(
     with _launch(request, tmp_path_factory, _reaper, dev=False, label="sealed") as server:
         server.initialize(shares=5, threshold=3)
         yield server
+
+
+@pytest.fixture(scope="module", params=KINDS)
+def key_holder(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, _reaper: Reaper
+) -> Iterator[ServerProcess]:
+    """A dev server (of either kind) with transit mounted: a transit seal's key holder."""
+    holder = ServerProcess(kind=request.param, dev=True,
+                           workdir=tmp_path_factory.mktemp(f"holder-{request.param}"))
+    holder.start()
+    try:
+        assert holder.request("POST", "/v1/sys/mounts/transit",
+                              json={"type": "transit"}).status_code == 204
+        assert holder.request("POST", f"/v1/transit/keys/{TRANSIT_KEY}").status_code in (
+            200, 204)
+        yield holder
+    finally:
+        _reaper.release(holder)

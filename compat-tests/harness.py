@@ -302,3 +302,18 @@ class Reaper:
     def drain(self) -> None:
         while self.pending:
             self.pending.pop().wait_stopped()
+
+
+TRANSIT_KEY = "autounseal"
+
+
+def transit_seal_hcl(holder: ServerProcess, disabled: bool = False) -> str:
+    """A ``seal "transit"`` block using ``holder``'s transit key (see conftest's
+    ``key_holder``); ``disabled`` marks it as the seal a migration moves away from."""
+    return (
+        'seal "transit" {\n'
+        f'  address = "{holder.addr}"\n  token = "root"\n  key_name = "{TRANSIT_KEY}"\n'
+        '  mount_path = "transit/"\n  disable_renewal = "true"\n'
+        + ('  disabled = "true"\n' if disabled else "")
+        + "}\n"
+    )

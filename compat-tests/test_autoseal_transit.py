@@ -11,26 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from harness import KINDS, Reaper, ServerProcess, selected_kinds
+from harness import Reaper, ServerProcess, selected_kinds, transit_seal_hcl
 
 MISMATCH = "recovery key does not match submitted values"
-
-
-@pytest.fixture(scope="module", params=KINDS)
-def key_holder(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, _reaper: Reaper
-) -> Iterator[ServerProcess]:
-    """A dev server (of either kind) with transit mounted: the seal's key holder."""
-    holder = ServerProcess(kind=request.param, dev=True,
-                           workdir=tmp_path_factory.mktemp(f"holder-{request.param}"))
-    holder.start()
-    try:
-        assert holder.request("POST", "/v1/sys/mounts/transit",
-                              json={"type": "transit"}).status_code == 204
-        assert holder.request("POST", "/v1/transit/keys/autounseal").status_code in (200, 204)
-        yield holder
-    finally:
-        _reaper.release(holder)
 
 
 @pytest.fixture(params=selected_kinds())
@@ -38,11 +21,7 @@ def sealed_by_transit(
     request: pytest.FixtureRequest, key_holder: ServerProcess, tmp_path: Path, _reaper: Reaper
 ) -> Iterator[ServerProcess]:
     server = ServerProcess(kind=request.param, workdir=tmp_path / request.param)
-    server.extra_hcl = (
-        'seal "transit" {\n'
-        f'  address = "{key_holder.addr}"\n  token = "root"\n'
-        '  key_name = "autounseal"\n  mount_path = "transit/"\n  disable_renewal = "true"\n}\n'
-    )
+    server.extra_hcl = transit_seal_hcl(key_holder)
     server.start()
     try:
         yield server

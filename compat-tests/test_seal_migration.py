@@ -12,40 +12,14 @@ does not match") until restarted; pyvault's reports the new seal."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import KINDS, Reaper, ServerProcess, selected_kinds
+from harness import Reaper, ServerProcess, selected_kinds, transit_seal_hcl
 
 PENDING = "migrate option not provided and seal migration is pending"
-
-
-@pytest.fixture(scope="module", params=KINDS)
-def key_holder(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, _reaper: Reaper
-) -> Iterator[ServerProcess]:
-    holder = ServerProcess(kind=request.param, dev=True,
-                           workdir=tmp_path_factory.mktemp(f"holder-{request.param}"))
-    holder.start()
-    try:
-        assert holder.request("POST", "/v1/sys/mounts/transit",
-                              json={"type": "transit"}).status_code == 204
-        assert holder.request("POST", "/v1/transit/keys/migration").status_code in (200, 204)
-        yield holder
-    finally:
-        _reaper.release(holder)
-
-
-def transit_block(holder: ServerProcess, disabled: bool = False) -> str:
-    return (
-        'seal "transit" {\n'
-        f'  address = "{holder.addr}"\n  token = "root"\n  key_name = "migration"\n'
-        '  mount_path = "transit/"\n  disable_renewal = "true"\n'
-        + ('  disabled = "true"\n' if disabled else "")
-        + "}\n"
-    )
+SHOWN = ("type", "sealed", "migration", "recovery_seal", "t", "n")
 
 
 def restart(server: ServerProcess, seal: str) -> dict[str, Any]:
@@ -94,9 +68,8 @@ def test_shamir_to_transit_and_back(
         client.secrets.kv.v1.create_or_update_secret("app", {"code": "4c1d"}, mount_point="kv")
 
         # Shamir → transit.
-        status = restart(server, transit_block(key_holder))
-        assert {k: status[k] for k in ("type", "sealed", "migration", "recovery_seal", "t",
-                                       "n")} == {
+        status = restart(server, transit_seal_hcl(key_holder))
+        assert {k: status[k] for k in SHOWN} == {
             "type": "transit", "sealed": True, "migration": True, "recovery_seal": True,
             "t": 2, "n": 3}
         migrate(server, shares)
@@ -106,7 +79,7 @@ def test_shamir_to_transit_and_back(
             assert (after["type"], after["migration"]) == ("transit", False)
 
         # Restart: transit unseals it; the old unseal shares recover.
-        restart(server, transit_block(key_holder))
+        restart(server, transit_seal_hcl(key_holder))
         deadline = time.monotonic() + 30
         while server.request("GET", "/v1/sys/seal-status").json()["sealed"]:
             assert time.monotonic() < deadline, server.log_tail()
@@ -120,9 +93,8 @@ def test_shamir_to_transit_and_back(
         wait_active(server)
 
         # transit → Shamir: the block marked disabled; the recovery shares migrate.
-        status = restart(server, transit_block(key_holder, disabled=True))
-        assert {k: status[k] for k in ("type", "sealed", "migration", "recovery_seal", "t",
-                                       "n")} == {
+        status = restart(server, transit_seal_hcl(key_holder, disabled=True))
+        assert {k: status[k] for k in SHOWN} == {
             "type": "shamir", "sealed": True, "migration": True, "recovery_seal": False,
             "t": 2, "n": 3}
         migrate(server, shares)

@@ -75,3 +75,12 @@ def new_token(workdir: Path, label: str = "pyvault", pin: str = "4321") -> SoftH
         env=dict(os.environ, SOFTHSM2_CONF=str(conf)), check=True, capture_output=True,
     )
     return SoftHSMToken(conf, tokens, lib, label, pin)
+
+
+@pytest.fixture
+def token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SoftHSMToken:
+    """A fresh SoftHSM2 token; SOFTHSM2_CONF points at it for this test and for the
+    server processes it starts (they inherit the environment)."""
+    made = new_token(tmp_path / "hsm")
+    monkeypatch.setenv("SOFTHSM2_CONF", str(made.conf))
+    return made

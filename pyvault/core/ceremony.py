@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import logging
 from dataclasses import dataclass, field
 
 from pyvault.barrier.aes_gcm import AESGCMBarrier, InvalidRootKey
@@ -27,6 +28,8 @@ from pyvault.logical.errors import InvalidRequest, VaultError
 from pyvault.physical.protocol import PhysicalBackend
 from pyvault.seal.protocol import AutoSeal, SealError
 from pyvault.util.ids import new_uuid
+
+log = logging.getLogger("pyvault.core")
 
 MIN_KEY_LENGTH = 16
 MAX_KEY_LENGTH = aead.KEY_SIZE + 1
@@ -283,6 +286,8 @@ class Ceremony:
             await self._physical.transaction(ops)
         else:
             await self._barrier.replace_root_key(root_key, alongside=ops)
+        log.info("seal migration from %s to %s complete", migration.old_type,
+                 migration.new_type)
         self._adopt_migrated(migration)
 
     def _adopt_migrated(self, migration: SealMigration) -> None:

@@ -147,11 +147,11 @@ class SealMigration:
         return ops, root_key
 
     def finish(self) -> None:
+        """The new seal is in charge (moved here or by another node): forget the key."""
         self._done = True
         self.key = None
         if self.new is not None:
             self.new.forget()
-        log.info("seal migration from %s to %s complete", self.old_type, self.new_type)
 
 
 async def plan_migration(

@@ -64,13 +64,6 @@ def build_seals(
     return SealSetup(seal=seal, unwrap=unwrap)
 
 
-def build_seal(
-    blocks: Sequence[SealBlock], *, transit_client: TransitClientFactory | None = None
-) -> AutoSeal | None:
-    """The enabled seal alone (None: Shamir)."""
-    return build_seals(blocks, transit_client=transit_client).seal
-
-
 def _build(block: SealBlock, transit_client: TransitClientFactory | None) -> AutoSeal | None:
     """The seal modules (and python-pkcs11) load only when a block names them."""
     if block.type == "shamir":

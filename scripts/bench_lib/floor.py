@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -19,12 +18,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-REPORT = (
-    "import re\n"
-    "text = open('/proc/self/status').read()\n"
-    "print(*(re.search(name + r':\\s+(\\d+)', text).group(1) "
-    "for name in ('VmRSS', 'RssAnon', 'RssFile')))\n"
-)
+REPORT = "print(open('/proc/self/status').read())"
 LAYERS = [
     ("python (nothing imported)", ""),
     ("import asyncio", "import asyncio"),
@@ -39,8 +33,8 @@ LAYERS = [
 MIB = 1024
 
 
-def status_kib(pid: int | str) -> tuple[int, int, int]:
-    text = Path(f"/proc/{pid}/status").read_text()
+def status_kib(text: str) -> tuple[int, int, int]:
+    """VmRSS, RssAnon and RssFile (KiB) from a /proc/<pid>/status text."""
     values = {}
     for line in text.splitlines():
         key, _, rest = line.partition(":")
@@ -52,8 +46,7 @@ def status_kib(pid: int | str) -> tuple[int, int, int]:
 def layer(code: str) -> tuple[int, int, int]:
     out = subprocess.run([sys.executable, "-c", code + "\n" + REPORT], check=True,
                          capture_output=True, text=True, cwd=Path(__file__).parents[2])
-    rss, anon, file = (int(v) for v in out.stdout.split())
-    return rss, anon, file
+    return status_kib(out.stdout)
 
 
 def free_port() -> int:
@@ -78,7 +71,7 @@ def idle_server(command: list[str], port: int) -> tuple[int, int, int]:
                     raise RuntimeError(f"{command[0]} did not start") from None
                 time.sleep(0.1)
         time.sleep(2)
-        return status_kib(proc.pid)
+        return status_kib(Path(f"/proc/{proc.pid}/status").read_text())
     finally:
         proc.terminate()
         proc.wait(timeout=15)
@@ -117,7 +110,6 @@ def main() -> int:
 
 def print_thirds(results: object) -> None:
     """One third of the reference's peak RSS per read scenario of a bench run."""
-    text = json.dumps(results)
     print("\n1/3 of the reference's peak RSS (from the bench JSON):")
     found = False
     for entry in _entries(results):
@@ -127,7 +119,7 @@ def print_thirds(results: object) -> None:
             found = True
             print(f"  {scenario:16s} {server:16s} {peak / 3:6.1f} MiB")
     if not found:
-        print(f"  no reference RSS found in the JSON ({len(text)} bytes)")
+        print("  no reference RSS found in the JSON")
 
 
 def _entries(node: object) -> list[dict[str, object]]:
@@ -142,5 +134,4 @@ def _entries(node: object) -> list[dict[str, object]]:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
     sys.exit(main())

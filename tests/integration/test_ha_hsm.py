@@ -12,20 +12,13 @@ from pathlib import Path
 import pytest
 
 from tests.integration.ha_cluster import Node, pg_tables, storage_block, wait_until
-from tests.softhsm import SoftHSMToken, new_token
+from tests.softhsm import SoftHSMToken, token
 
-__all__ = ["pg_tables"]  # the fixture
+__all__ = ["pg_tables", "token"]  # the fixture
 
 pytestmark = pytest.mark.timeout(240)
 
 SECRET = {"code": "4c1d"}
-
-
-@pytest.fixture
-def token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SoftHSMToken:
-    made = new_token(tmp_path / "hsm")
-    monkeypatch.setenv("SOFTHSM2_CONF", str(made.conf))  # the server processes inherit it
-    return made
 
 
 @pytest.fixture

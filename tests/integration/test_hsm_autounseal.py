@@ -7,22 +7,14 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
-
-import pytest
 
 from tests.integration.server import PyvaultServer, call
 from tests.integration.test_sqlite_ceremony import bao
-from tests.softhsm import SoftHSMToken, new_token
+from tests.softhsm import SoftHSMToken, new_token, token
 
 SECRET = "launch-code-4c1d"
 
-
-@pytest.fixture
-def token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SoftHSMToken:
-    made = new_token(tmp_path / "hsm")
-    monkeypatch.setenv("SOFTHSM2_CONF", str(made.conf))  # the server process inherits it
-    return made
+__all__ = ["token"]  # the fixture
 
 
 def configured(server: PyvaultServer, token: SoftHSMToken) -> str:

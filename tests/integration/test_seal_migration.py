@@ -5,22 +5,16 @@ config, restart, unseal with -migrate and the shares already held."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from tests.integration.server import PyvaultServer, call
 from tests.integration.test_sqlite_ceremony import bao
-from tests.softhsm import SoftHSMToken, new_token
+from tests.softhsm import SoftHSMToken, token
 
 SECRET = "launch-code-4c1d"
 
-
-@pytest.fixture
-def token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SoftHSMToken:
-    made = new_token(tmp_path / "hsm")
-    monkeypatch.setenv("SOFTHSM2_CONF", str(made.conf))  # the server process inherits it
-    return made
+__all__ = ["token"]  # the fixture
 
 
 def configured(server: PyvaultServer, seal: str = "") -> str:

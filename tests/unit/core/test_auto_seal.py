@@ -4,8 +4,6 @@ sys/seal, authorise generate-root and both rekeys; without the HSM nothing opens
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from pyvault.core.core import Core
@@ -15,16 +13,11 @@ from pyvault.logical.errors import InvalidRequest
 from pyvault.physical.inmem import InmemBackend
 from pyvault.seal.pkcs11 import PKCS11Options, PKCS11Seal
 from pyvault.util.clock import FakeClock
-from tests.softhsm import SoftHSMToken, new_token
+from tests.softhsm import SoftHSMToken, token
 
 MISMATCH = "recovery key does not match submitted values"
 
-
-@pytest.fixture
-def token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SoftHSMToken:
-    made = new_token(tmp_path)
-    monkeypatch.setenv("SOFTHSM2_CONF", str(made.conf))
-    return made
+__all__ = ["token"]  # the fixture
 
 
 async def started(physical: InmemBackend, token: SoftHSMToken) -> Core:

@@ -3,21 +3,14 @@ storage path is bound in, and a missing token, key or wrong PIN is a SealError."
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from pyvault.seal.factory import build_seal, build_seals
+from pyvault.seal.factory import build_seals
 from pyvault.seal.pkcs11 import CKM_AES_GCM, PKCS11Options, PKCS11Seal, parse_mechanism
 from pyvault.seal.protocol import SealConfigError, SealError
-from tests.softhsm import SoftHSMToken, new_token
+from tests.softhsm import SoftHSMToken, token
 
-
-@pytest.fixture
-def token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SoftHSMToken:
-    made = new_token(tmp_path)
-    monkeypatch.setenv("SOFTHSM2_CONF", str(made.conf))
-    return made
+__all__ = ["token"]  # the fixture
 
 
 async def opened(options: dict[str, str]) -> PKCS11Seal:
@@ -112,15 +105,15 @@ class _Block:
 
 
 def test_factory_picks_the_seal() -> None:
-    assert build_seal([]) is None
-    assert build_seal([_Block("shamir", {})]) is None
-    seal = build_seal([_Block("pkcs11", {"lib": "/x.so", "slot": "0", "pin": "1",
-                                          "key_label": "k"})])
+    assert build_seals([]).seal is None
+    assert build_seals([_Block("shamir", {})]).seal is None
+    seal = build_seals([_Block("pkcs11", {"lib": "/x.so", "slot": "0", "pin": "1",
+                                           "key_label": "k"})]).seal
     assert seal is not None and seal.seal_type == "pkcs11"
     with pytest.raises(SealConfigError, match="Shamir seals cannot be set disabled"):
-        build_seal([_Block("pkcs11", {}), _Block("shamir", {}, disabled=True)])
+        build_seals([_Block("pkcs11", {}), _Block("shamir", {}, disabled=True)])
     with pytest.raises(SealConfigError, match="more than one enabled seal"):
-        build_seal([_Block("pkcs11", {}), _Block("transit", {})])
+        build_seals([_Block("pkcs11", {}), _Block("transit", {})])
     pkcs11 = {"lib": "/x.so", "slot": "0", "pin": "1", "key_label": "k"}
     with pytest.raises(SealConfigError, match='more than one seal block with disabled'):
         build_seals([_Block("pkcs11", pkcs11, True), _Block("pkcs11", pkcs11, True)])
@@ -128,5 +121,5 @@ def test_factory_picks_the_seal() -> None:
     assert setup.seal is None and setup.unwrap is not None  # auto → Shamir
     assert setup.unwrap.seal_type == "pkcs11" and setup.seals() == [setup.unwrap]
     with pytest.raises(SealConfigError, match="HTTP client"):
-        build_seal([_Block("transit", {"address": "http://x", "token": "t",
+        build_seals([_Block("transit", {"address": "http://x", "token": "t",
                                        "key_name": "k"})])
